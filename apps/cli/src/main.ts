@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs'
+import { redactSecrets } from '@ledgerport/core'
+import { Command, CommanderError } from 'commander'
+import { migrateCommand } from './commands/migrate/index.js'
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './output/exit-code.js'
+import { processTerminal, type Terminal } from './output/terminal.js'
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string
+}
+
+/**
+ * Runs the `ledgerport` command and returns its exit code: 0 ok, 1 failed, 2 usage.
+ * This is the CLI's one error boundary: commands report through result sets, and anything thrown
+ * ends here, redacted.
+ */
+export async function main(
+  argv: ReadonlyArray<string>,
+  terminal: Terminal = processTerminal(),
+): Promise<number> {
+  let exitCode = EXIT_OK
+  const context = {
+    terminal,
+    setExitCode: (code: number): void => {
+      exitCode = code
+    },
+  }
+  const program = new Command('ledgerport')
+    .description('Move trading data and schemas between databases without losing a row or a digit.')
+    .version(version)
+    .showHelpAfterError('(add --help for usage)')
+    .addCommand(migrateCommand(context))
+  const exitOverride = (command: Command): void => {
+    command.exitOverride().configureOutput({
+      writeOut: (s) => terminal.out(s.trimEnd()),
+      writeErr: (s) => terminal.err(s.trimEnd()),
+    })
+    for (const sub of command.commands) exitOverride(sub)
+  }
+  exitOverride(program)
+  try {
+    await program.parseAsync([...argv])
+    return exitCode
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)
+        ? EXIT_OK
+        : EXIT_USAGE
+    }
+    const message = redactSecrets(error instanceof Error ? error.message : String(error), secretsInArgv(argv))
+    terminal.err(terminal.style.red(`error: ${message}`))
+    return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED
+  }
+}
+
+function secretsInArgv(argv: ReadonlyArray<string>): string[] {
+  const secrets: string[] = []
+  argv.forEach((arg, index) => {
+    if (/^--(auth-token|password|token)$/.test(arg) && argv[index + 1]) secrets.push(argv[index + 1]!)
+    const inline = /^--(auth-token|password|token)=(.+)$/.exec(arg)?.[2]
+    if (inline) secrets.push(inline)
+  })
+  if (process.env.LIBSQL_AUTH_TOKEN) secrets.push(process.env.LIBSQL_AUTH_TOKEN)
+  return secrets
+}

@@ -1,0 +1,117 @@
+import {
+  backupDatabaseFile,
+  connect,
+  FolderMigrationProvider,
+  loadConfig,
+  type MigrationResultSet,
+  Migrator,
+  redactSecrets,
+  redactUrl,
+  type SelectedDatabase,
+  selectDatabases,
+} from '@ledgerport/core'
+import type { DatabaseOptions } from './options/database-options.js'
+import { UsageError } from './output/exit-code.js'
+
+/** What one database's command produced: the stable `--json` shape of each entry in `databases`. */
+export interface DatabaseReport {
+  /** Config name, file path (`--glob`) or `default`. */
+  readonly name: string
+  /** Redacted URL. */
+  readonly url: string
+  /** False when the command failed on this database. */
+  readonly ok: boolean
+  /** Why it failed. */
+  readonly error?: string
+  /** Path of the `--backup` copy. */
+  readonly backup?: string
+  /** Warnings. */
+  readonly warnings: ReadonlyArray<string>
+  /** The command's own output for this database. */
+  readonly [key: string]: unknown
+}
+
+/** What a command computes for one database. */
+export type MigratorWork = (
+  migrator: Migrator,
+  database: SelectedDatabase,
+) => Promise<{
+  resultSet?: MigrationResultSet
+  report?: Record<string, unknown>
+  ok?: boolean
+  error?: string
+}>
+
+/**
+ * Runs `work` once per selected database (`--url`, `--db`, `--all`, `--glob`, or the default),
+ * each with its own connection, always closed. A failing database does not stop the others.
+ */
+export async function usingMigrators(
+  options: DatabaseOptions,
+  work: MigratorWork,
+  behaviour: { backup?: boolean } = {},
+): Promise<DatabaseReport[]> {
+  const loaded = await loadConfig(process.cwd(), options.config)
+  let databases: SelectedDatabase[]
+  try {
+    databases = await selectDatabases(loaded, {
+      ...(options.url ? { url: options.url } : {}),
+      ...(options.migrations ? { migrations: options.migrations } : {}),
+      ...(options.db ? { db: options.db } : {}),
+      ...(options.all ? { all: true } : {}),
+      ...(options.glob ? { glob: options.glob } : {}),
+    })
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  const lockTimeoutMs = Number(options.lockTimeout ?? 60) * 1000
+  if (!Number.isFinite(lockTimeoutMs) || lockTimeoutMs < 0)
+    throw new UsageError(`--lock-timeout ${options.lockTimeout} is not a number of seconds.`)
+  const reports: DatabaseReport[] = []
+  for (const database of databases) {
+    const url = redactUrl(database.url)
+    let secrets: ReadonlyArray<string> = []
+    try {
+      const authToken = options.authToken ?? database.authToken
+      const schema = options.schema ?? database.schema
+      const connection = await connect(database.url, {
+        ...(authToken ? { authToken } : {}),
+        ...(schema ? { schema } : {}),
+      })
+      secrets = connection.secrets
+      try {
+        const backup = behaviour.backup && options.backup ? await backupDatabaseFile(connection) : undefined
+        const migrator = new Migrator({
+          connection,
+          provider: new FolderMigrationProvider({ folder: database.migrations }),
+          migrationTableName: options.table ?? 'ledgerport_migrations',
+          lockTimeoutMs,
+          allowUnorderedMigrations: Boolean(options.allowUnordered),
+        })
+        const outcome = await work(migrator, database)
+        const error = outcome.error ?? outcome.resultSet?.error?.message
+        reports.push({
+          name: database.name,
+          url,
+          ok: outcome.ok ?? !error,
+          ...(error ? { error: redactSecrets(error, secrets) } : {}),
+          ...(backup ? { backup } : {}),
+          warnings: outcome.resultSet?.warnings ?? [],
+          ...(outcome.resultSet ? { results: outcome.resultSet.results } : {}),
+          ...outcome.report,
+        })
+      } finally {
+        await connection.close()
+      }
+    } catch (error) {
+      reports.push({
+        name: database.name,
+        url,
+        ok: false,
+        error: redactSecrets((error as Error).message, secrets),
+        warnings: [],
+      })
+    }
+  }
+  return reports
+}

@@ -1,0 +1,3 @@
+export * from './define-config.js'
+export * from './load-config.js'
+export * from './select-databases.js'
