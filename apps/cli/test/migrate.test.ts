@@ -6,8 +6,10 @@ import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runCli } from './run-cli.js'
 
-const CREATE = '-- migrate:up\nCREATE TABLE trades (id INTEGER PRIMARY KEY, symbol TEXT);\n-- migrate:down\nDROP TABLE trades;\n'
-const ADD = '-- migrate:up\nALTER TABLE trades ADD COLUMN qty TEXT;\n-- migrate:down\nALTER TABLE trades DROP COLUMN qty;\n'
+const CREATE =
+  '-- migrate:up\nCREATE TABLE trades (id INTEGER PRIMARY KEY, symbol TEXT);\n-- migrate:down\nDROP TABLE trades;\n'
+const ADD =
+  '-- migrate:up\nALTER TABLE trades ADD COLUMN qty TEXT;\n-- migrate:down\nALTER TABLE trades DROP COLUMN qty;\n'
 
 describe('ledgerport migrate (CLI)', () => {
   let dir: string
@@ -32,7 +34,7 @@ describe('ledgerport migrate (CLI)', () => {
     expect(list.stdout).toMatch(/002_add_qty\s+Applied/)
   })
 
-  it('gives a stable --json shape for a bot\'s /migration_status', async () => {
+  it("gives a stable --json shape for a bot's /migration_status", async () => {
     await runCli(['migrate', 'up'], { cwd: dir })
     const run = await runCli(['migrate', 'list', '--json'], { cwd: dir })
     expect(run.code).toBe(0)
@@ -60,7 +62,12 @@ describe('ledgerport migrate (CLI)', () => {
   })
 
   it('exits 0 for --help on every command, 2 for usage errors, 1 for a failed migration', async () => {
-    for (const args of [['--help'], ['migrate', '--help'], ['migrate', 'latest', '--help'], ['migrate', 'plan', '--help']]) {
+    for (const args of [
+      ['--help'],
+      ['migrate', '--help'],
+      ['migrate', 'latest', '--help'],
+      ['migrate', 'plan', '--help'],
+    ]) {
       const run = await runCli(args, { cwd: dir })
       expect(run.code, args.join(' ')).toBe(0)
       expect(run.stdout).toContain('Usage: ledgerport')
@@ -68,7 +75,10 @@ describe('ledgerport migrate (CLI)', () => {
     expect((await runCli(['migrate', 'sideways'], { cwd: dir })).code).toBe(2)
     expect((await runCli(['migrate', 'up', 'three'], { cwd: dir })).code).toBe(2)
     expect((await runCli(['migrate', 'latest', '--db', 'nope'], { cwd: dir })).code).toBe(2)
-    await writeFile(join(dir, 'migrations', '003_broken.sql'), 'CREATE TABLE x (id INTEGER);\nSELECT * FROM nowhere;\n')
+    await writeFile(
+      join(dir, 'migrations', '003_broken.sql'),
+      'CREATE TABLE x (id INTEGER);\nSELECT * FROM nowhere;\n',
+    )
     const failed = await runCli(['migrate', 'latest'], { cwd: dir })
     expect(failed.code).toBe(1)
     expect(failed.stderr).toContain('003_broken.sql')
@@ -82,10 +92,9 @@ describe('ledgerport migrate (CLI)', () => {
     expect(refused.stderr).toContain('--yes')
     const down = await runCli(['migrate', 'down', '--all-migrations', '--yes', '--json'], { cwd: dir })
     expect(down.code).toBe(0)
-    expect(JSON.parse(down.stdout).databases[0].results.map((r: { migrationName: string }) => r.migrationName)).toEqual([
-      '002_add_qty',
-      '001_create_trades',
-    ])
+    expect(
+      JSON.parse(down.stdout).databases[0].results.map((r: { migrationName: string }) => r.migrationName),
+    ).toEqual(['002_add_qty', '001_create_trades'])
   })
 
   it('migrates every database of a config file, and a failing one does not stop the others', async () => {
@@ -93,7 +102,10 @@ describe('ledgerport migrate (CLI)', () => {
       await mkdir(join(dir, 'migrations', name), { recursive: true })
       await writeFile(join(dir, 'migrations', name, '001_initial_schema.sql'), CREATE)
     }
-    await writeFile(join(dir, 'migrations', 'price_action_v6', '002_broken.sql'), 'INSERT INTO missing VALUES (1);')
+    await writeFile(
+      join(dir, 'migrations', 'price_action_v6', '002_broken.sql'),
+      'INSERT INTO missing VALUES (1);',
+    )
     await writeFile(
       join(dir, 'ledgerport.config.ts'),
       `import { defineConfig } from '@ledgerport/core'
@@ -116,7 +128,9 @@ export default defineConfig({
       ['central_system', true],
     ])
     const one = await runCli(['migrate', 'list', '--db', 'central_system', '--json'], { cwd: dir })
-    expect(JSON.parse(one.stdout).databases).toMatchObject([{ name: 'central_system', current: '001_initial_schema' }])
+    expect(JSON.parse(one.stdout).databases).toMatchObject([
+      { name: 'central_system', current: '001_initial_schema' },
+    ])
     const table = await runCli(['migrate', 'list', '--all'], { cwd: dir })
     expect(table.stdout).toContain('3 databases: 3 ok, 0 failed')
   })
@@ -126,7 +140,9 @@ export default defineConfig({
       await mkdir(join(dir, 'bots', bot), { recursive: true })
       new Database(join(dir, 'bots', bot, 'tradesv3.sqlite')).close()
     }
-    const run = await runCli(['migrate', 'latest', '--glob', 'bots/*/tradesv3.sqlite', '--json'], { cwd: dir })
+    const run = await runCli(['migrate', 'latest', '--glob', 'bots/*/tradesv3.sqlite', '--json'], {
+      cwd: dir,
+    })
     expect(run.code).toBe(0)
     const report = JSON.parse(run.stdout)
     expect(report.databases).toHaveLength(3)
@@ -150,8 +166,15 @@ export default defineConfig({
     const sqlFile = await runCli(['migrate', 'make', 'addTrendPulse', '--sql'], { cwd: dir })
     expect(sqlFile.code).toBe(0)
     const files = (await readdir(join(dir, 'migrations'))).sort()
-    expect(files).toEqual(['001_create_trades.sql', '002_add_qty.sql', '003_add_hybrid_sl.ts', '004_add_trend_pulse.sql'])
-    expect(await readFile(join(dir, 'migrations', '004_add_trend_pulse.sql'), 'utf8')).toContain('-- migrate:down')
+    expect(files).toEqual([
+      '001_create_trades.sql',
+      '002_add_qty.sql',
+      '003_add_hybrid_sl.ts',
+      '004_add_trend_pulse.sql',
+    ])
+    expect(await readFile(join(dir, 'migrations', '004_add_trend_pulse.sql'), 'utf8')).toContain(
+      '-- migrate:down',
+    )
     const applied = await runCli(['migrate', 'latest'], { cwd: dir })
     expect(applied.code).toBe(0)
     expect(applied.stdout).toMatch(/003_add_hybrid_sl\s+up\s+Success/)
@@ -163,8 +186,12 @@ export default defineConfig({
       const url = database.url.replace('postgres@', 'postgres:Sup3rSecretPw@')
       await writeFile(join(dir, 'migrations', '003_broken.sql'), 'SELECT * FROM nowhere;')
       const run = await runCli(['migrate', 'latest', '--url', url], { cwd: dir })
-      const bad = await runCli(['migrate', 'list', '--url', 'postgres://postgres:Sup3rSecretPw@127.0.0.1:1/none'], { cwd: dir })
-      for (const output of [run.stdout, run.stderr, bad.stdout, bad.stderr]) expect(output).not.toContain('Sup3rSecretPw')
+      const bad = await runCli(
+        ['migrate', 'list', '--url', 'postgres://postgres:Sup3rSecretPw@127.0.0.1:1/none'],
+        { cwd: dir },
+      )
+      for (const output of [run.stdout, run.stderr, bad.stdout, bad.stderr])
+        expect(output).not.toContain('Sup3rSecretPw')
       expect(run.stdout).toContain('postgres:***@')
       expect(bad.code).toBe(1)
     } finally {

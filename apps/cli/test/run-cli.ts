@@ -12,7 +12,10 @@ export interface CliRun {
 }
 
 /** Runs `ledgerport ...args` in `cwd` without a TTY and waits for it. */
-export function runCli(args: ReadonlyArray<string>, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+export function runCli(
+  args: ReadonlyArray<string>,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = startCli(args, options)
     let stdout = ''
@@ -29,7 +32,10 @@ export function runCli(args: ReadonlyArray<string>, options: { cwd?: string; env
 }
 
 /** Starts `ledgerport ...args` and returns the child process. */
-export function startCli(args: ReadonlyArray<string>, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+export function startCli(
+  args: ReadonlyArray<string>,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): ChildProcess {
   return spawn(process.execPath, [CLI_BIN, ...args], {
     cwd: options.cwd ?? process.cwd(),
     env: { ...process.env, NO_COLOR: '1', ...options.env },

@@ -80,9 +80,14 @@ export async function createScratchDatabase(engine: TestEngine): Promise<Scratch
 async function remoteLibsqlDatabase(url: string): Promise<ScratchDatabase> {
   const { createClient } = await import('@libsql/client')
   const empty = async (): Promise<void> => {
-    const client = createClient({ url, ...(process.env.LIBSQL_AUTH_TOKEN ? { authToken: process.env.LIBSQL_AUTH_TOKEN } : {}) })
+    const client = createClient({
+      url,
+      ...(process.env.LIBSQL_AUTH_TOKEN ? { authToken: process.env.LIBSQL_AUTH_TOKEN } : {}),
+    })
     try {
-      const { rows } = await client.execute("select type, name from sqlite_master where name not like 'sqlite_%' and type in ('table', 'view')")
+      const { rows } = await client.execute(
+        "select type, name from sqlite_master where name not like 'sqlite_%' and type in ('table', 'view')",
+      )
       for (const row of rows) await client.execute(`drop ${String(row.type)} if exists "${String(row.name)}"`)
     } finally {
       client.close()
@@ -101,7 +106,8 @@ export async function dumpSchema(database: ScratchDatabase): Promise<string> {
     const { stdout } = await run('pg_dump', ['--schema-only', '--no-owner', database.url])
     return stdout.replace(/^(--.*|\\(un)?restrict .*)$/gm, '').replace(/\n{2,}/g, '\n')
   }
-  if (!database.name.startsWith('/')) throw new Error(`dumpSchema needs a PostgreSQL database or a local file, not ${database.url}.`)
+  if (!database.name.startsWith('/'))
+    throw new Error(`dumpSchema needs a PostgreSQL database or a local file, not ${database.url}.`)
   const db = new Database(database.name, { readonly: true })
   try {
     return JSON.stringify(
