@@ -51,7 +51,7 @@ export type TestEngine = 'postgres' | 'sqlite' | 'libsql' | 'libsql-http'
 /** All engines, narrowed by `LEDGERPORT_TEST_ENGINES=postgres,sqlite` when set. */
 export const TEST_ENGINES: ReadonlyArray<TestEngine> = (process.env.LEDGERPORT_TEST_ENGINES?.split(',') as
   | TestEngine[]
-  | undefined) ?? ['postgres', 'sqlite', 'libsql']
+  | undefined) ?? ['postgres', 'sqlite', 'libsql', 'libsql-http']
 
 /**
  * A fresh empty database on the given engine: a PostgreSQL database, a SQLite or libSQL file, or
