@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs'
-import { redactSecrets } from '@ledgerport/core'
+import { redactSecrets, type SourcePlugin } from '@ledgerport/core'
 import { Command, CommanderError } from 'commander'
+import { pluginsCommand } from './commands/data/plugins.js'
+import { rollbackCommand } from './commands/data/rollback.js'
+import { runCommand } from './commands/data/run.js'
+import { runsCommand } from './commands/data/runs.js'
+import { verifyCommand } from './commands/data/verify.js'
 import { migrateCommand } from './commands/migrate/index.js'
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './output/exit-code.js'
 import { processTerminal, type Terminal } from './output/terminal.js'
+import { loadSource } from './using-data-run.js'
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string
@@ -19,6 +25,17 @@ export async function main(
   terminal: Terminal = processTerminal(),
 ): Promise<number> {
   let exitCode = EXIT_OK
+  // A source's own flags depend on --from, so the plugin loads before the command line is parsed.
+  let plugin: SourcePlugin<any> | undefined
+  const from = fromArgument(argv)
+  if (from) {
+    try {
+      plugin = await loadSource(from)
+    } catch (error) {
+      terminal.err(terminal.style.red(`error: ${(error as Error).message}`))
+      return EXIT_USAGE
+    }
+  }
   const context = {
     terminal,
     setExitCode: (code: number): void => {
@@ -30,6 +47,11 @@ export async function main(
     .version(version)
     .showHelpAfterError('(add --help for usage)')
     .addCommand(migrateCommand(context))
+    .addCommand(runCommand(context, plugin))
+    .addCommand(verifyCommand(context, plugin))
+    .addCommand(rollbackCommand(context))
+    .addCommand(runsCommand(context))
+    .addCommand(pluginsCommand(context))
   const exitOverride = (command: Command): void => {
     command.exitOverride().configureOutput({
       writeOut: (s) => terminal.out(s.trimEnd()),
@@ -62,4 +84,11 @@ function secretsInArgv(argv: ReadonlyArray<string>): string[] {
   })
   if (process.env.LIBSQL_AUTH_TOKEN) secrets.push(process.env.LIBSQL_AUTH_TOKEN)
   return secrets
+}
+
+function fromArgument(argv: ReadonlyArray<string>): string | undefined {
+  const index = argv.findIndex((arg) => arg === '--from' || arg.startsWith('--from='))
+  if (index === -1) return undefined
+  const arg = argv[index]!
+  return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[index + 1]
 }

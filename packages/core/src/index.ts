@@ -1,3 +1,6 @@
 export * from './config/index.js'
 export * from './db/index.js'
+export * from './engine/index.js'
 export * from './migrate/index.js'
+export * from './model/index.js'
+export * from './plugin/index.js'

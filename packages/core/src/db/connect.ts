@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import { Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely'
+import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import { type DatabaseKind, parseConnectionUrl, redactUrl, urlSecrets } from './connection-url.js'
 import { LibsqlDialect } from './libsql-dialect.js'
 
@@ -36,6 +36,11 @@ export interface DatabaseConnection {
   readonly secrets: ReadonlyArray<string>
   /** The PostgreSQL schema in use, when one was chosen. */
   readonly schema?: string
+  /**
+   * PostgreSQL only: the node-postgres client behind `db` (a transaction or pinned connection), for
+   * what Kysely does not do (COPY). Undefined on other engines.
+   */
+  readonly postgresClient?: (db: Kysely<any>) => Promise<import('pg').PoolClient>
   /** Subscribes to every query run on this connection; returns the unsubscribe function. */
   onQuery(listener: QueryListener): () => void
   /** Closes the connection (and its pool). */
@@ -63,6 +68,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
   const authToken = options.authToken ?? process.env.LIBSQL_AUTH_TOKEN
   const secrets = [...urlSecrets(parsed.url), ...(authToken && parsed.kind === 'libsql' ? [authToken] : [])]
   let db: Kysely<any>
+  let postgresClient: DatabaseConnection['postgresClient']
 
   if (parsed.kind === 'postgres') {
     const { default: pg } = await import('pg')
@@ -72,6 +78,18 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
       application_name: `ledgerport pid=${process.pid} host=${hostname()}`.slice(0, 63),
       ...(options.schema ? { options: `-c search_path=${quoteIdentifier(options.schema)}` } : {}),
     })
+    const clients = new Map<number, import('pg').PoolClient>()
+    pool.on('connect', (client) => {
+      const pid = (client as unknown as { processID: number }).processID
+      clients.set(pid, client as import('pg').PoolClient)
+      client.on('end', () => clients.delete(pid))
+    })
+    postgresClient = async (executor) => {
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(executor)
+      const client = clients.get(Number(rows[0]?.pid))
+      if (!client) throw new Error('No node-postgres client is known for this connection.')
+      return client
+    }
     pool.on('error', () => {
       // An idle client lost its server; the next query reports it. Without a listener, node exits.
     })
@@ -100,6 +118,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     ...(parsed.path ? { path: parsed.path } : {}),
     ...(options.schema ? { schema: options.schema } : {}),
     secrets,
+    ...(postgresClient ? { postgresClient } : {}),
     onQuery(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)

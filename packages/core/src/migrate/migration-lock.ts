@@ -85,28 +85,46 @@ async function acquireLease(db: Kysely<any>, options: MigrationLockOptions): Pro
   await ensureLockTable(db, options.table)
   const deadline = Date.now() + options.timeoutMs
   for (;;) {
-    const taken = await db.transaction().execute(async (trx) => {
-      // A write first: the transaction takes SQLite's write lock now (waiting on busy_timeout),
-      // instead of failing with SQLITE_BUSY when a read is upgraded later.
-      await sql`update ${sql.table(options.table)} set name = name where name = ${options.name}`.execute(trx)
-      const holder = await readHolder(trx, options.table, options.name)
-      const now = new Date()
-      if (holder && !isStale(holder, now)) return holder
-      if (holder) {
-        options.onWarning(
-          `Took over a stale migration lock: ${heldBy(holder)}, lease expired ${holder.expires_at}${
-            holder.host === hostname() && !isAlive(holder.pid) ? ' (that process is gone)' : ''
-          }.`,
-        )
+    // Look before asking for SQLite's write lock: a live holder keeps it for each migration's
+    // transaction, so a waiter asking for it would wait out busy_timeout and fail with SQLITE_BUSY
+    // instead of honouring --lock-timeout, and would make the holder's own writes meet SQLITE_BUSY.
+    let holder = await readHolder(db, options.table, options.name)
+    if (!holder || isStale(holder, new Date())) {
+      try {
+        const outcome = await db.transaction().execute(async (trx) => {
+          // A write first: the transaction takes SQLite's write lock now (waiting on busy_timeout),
+          // instead of failing with SQLITE_BUSY when a read is upgraded later.
+          await sql`update ${sql.table(options.table)} set name = name where name = ${options.name}`.execute(
+            trx,
+          )
+          const current = await readHolder(trx, options.table, options.name)
+          const now = new Date()
+          if (current && !isStale(current, now)) return { holder: current }
+          await trx.deleteFrom(options.table).where('name', '=', options.name).execute()
+          await writeHolder(trx, options, now)
+          return { taken: true, stale: current }
+        })
+        if (outcome.taken) {
+          if (outcome.stale) {
+            const stale = outcome.stale
+            options.onWarning(
+              `Took over a stale migration lock: ${heldBy(stale)}, lease expired ${stale.expires_at}${
+                stale.host === hostname() && !isAlive(stale.pid) ? ' (that process is gone)' : ''
+              }.`,
+            )
+          }
+          break
+        }
+        holder = outcome.holder
+      } catch (error) {
+        // Someone else holds the write lock: a rival taking the lease, or a holder that died inside a
+        // transaction a server keeps open until its stream times out. Wait for it like for a lease.
+        if (!isBusy(error)) throw error
       }
-      await trx.deleteFrom(options.table).where('name', '=', options.name).execute()
-      await writeHolder(trx, options, now)
-      return undefined
-    })
-    if (!taken) break
+    }
     if (Date.now() >= deadline) {
       throw new MigrationLockTimeoutError(
-        `${heldBy(taken)}; gave up after ${options.timeoutMs} ms (--lock-timeout).`,
+        `${heldBy(holder)}; gave up after ${options.timeoutMs} ms (--lock-timeout).`,
       )
     }
     await sleep(50 + Math.random() * 100)
@@ -192,6 +210,14 @@ async function readHolder(db: Kysely<any>, table: string, name: string): Promise
 function isStale(holder: Holder, now: Date): boolean {
   if (Date.parse(holder.expires_at) <= now.getTime()) return true
   return holder.host === hostname() && !isAlive(holder.pid)
+}
+
+function isBusy(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
+  return (
+    (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) ||
+    (typeof message === 'string' && /database is locked/i.test(message))
+  )
 }
 
 function isAlive(pid: number): boolean {

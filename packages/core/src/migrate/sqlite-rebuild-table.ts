@@ -16,11 +16,15 @@ export interface SqliteRebuildTableOptions {
 
 /**
  * Changes a SQLite table in ways `ALTER TABLE` cannot (drop or retype a column, add a constraint)
- * with SQLite's documented 12-step procedure: create the new table, copy rows, drop the old,
- * rename, recreate indexes and triggers, then `PRAGMA foreign_key_check`. Call it from a migration
- * with `transaction: true` (the default): the whole rebuild commits or rolls back with it. Foreign
- * keys are deferred for the transaction with `PRAGMA defer_foreign_keys`, since `PRAGMA foreign_keys`
- * cannot change inside one.
+ * with a variant of SQLite's documented 12-step procedure: copy the rows into a staging table of the
+ * new shape, drop the old table, create the new one under its own name, copy the rows back, drop the
+ * staging table, recreate indexes and triggers, then `PRAGMA foreign_key_check`. Call it from a
+ * migration with `transaction: true` (the default): the whole rebuild commits or rolls back with it.
+ * Foreign keys are deferred for the transaction with `PRAGMA defer_foreign_keys`, since
+ * `PRAGMA foreign_keys` cannot change inside one. (Renaming the staging table into place, as the
+ * 12-step procedure does with foreign keys off, would leave the violations counted when the old
+ * table was dropped under other tables' references, and the commit would fail; inserting the rows
+ * into the table of that name clears them.)
  *
  * ```ts
  * export async function up(db: Kysely<any>) {
@@ -60,7 +64,11 @@ export async function sqliteRebuildTable(db: Kysely<any>, options: SqliteRebuild
     .raw(`INSERT INTO ${quoteIdentifier(temp)} (${targets}) SELECT ${sources} FROM ${quoteIdentifier(table)}`)
     .execute(db)
   await sql.raw(`DROP TABLE ${quoteIdentifier(table)}`).execute(db)
-  await sql.raw(`ALTER TABLE ${quoteIdentifier(temp)} RENAME TO ${quoteIdentifier(table)}`).execute(db)
+  await sql.raw(options.createSql).execute(db)
+  await sql
+    .raw(`INSERT INTO ${quoteIdentifier(table)} (${targets}) SELECT ${targets} FROM ${quoteIdentifier(temp)}`)
+    .execute(db)
+  await sql.raw(`DROP TABLE ${quoteIdentifier(temp)}`).execute(db)
   const newNames = new Set(newColumns.map((c) => c.name))
   for (const row of schemaRows) {
     // An index or trigger on a dropped column cannot come back; the rest are recreated as they were.

@@ -1,0 +1,64 @@
+import { BUILT_IN_SOURCES, BUILT_IN_TARGETS, type OptionSpecs, optionFlag } from '@ledgerport/core'
+import { Command } from 'commander'
+import { renderTable } from '../../output/render-table.js'
+import { loadSource } from '../../using-data-run.js'
+import type { CommandContext } from '../migrate/command-context.js'
+
+/** `ledgerport plugins`: installed sources and targets, with their options. */
+export function pluginsCommand(context: CommandContext): Command {
+  return new Command('plugins')
+    .description('list installed source and target plugins with their options')
+    .option('--json', 'print JSON on stdout')
+    .action(async (options: { json?: boolean }) => {
+      const describe = (specs: OptionSpecs<any>) =>
+        Object.entries(specs).map(([name, spec]) => ({ flag: `--${optionFlag(name, spec)}`, ...spec }))
+      const sources: Array<{ name: string; summary: string; installed: boolean; options: unknown[] }> = []
+      for (const name of ['synthetic', ...BUILT_IN_SOURCES]) {
+        try {
+          const plugin = await loadSource(name)
+          sources.push({
+            name: plugin.name,
+            summary: plugin.summary,
+            installed: true,
+            options: describe(plugin.options),
+          })
+        } catch {
+          sources.push({
+            name,
+            summary: `not installed (@ledgerport/source-${name})`,
+            installed: false,
+            options: [],
+          })
+        }
+      }
+      const targets: Array<{ name: string; summary: string; options: unknown[] }> = []
+      for (const name of BUILT_IN_TARGETS) {
+        try {
+          const { target } = (await import(name)) as {
+            target: { name: string; summary: string; options: OptionSpecs<any> }
+          }
+          targets.push({ name: target.name, summary: target.summary, options: describe(target.options) })
+        } catch {
+          targets.push({ name, summary: 'not installed', options: [] })
+        }
+      }
+      if (options.json) {
+        context.terminal.out(JSON.stringify({ command: 'plugins', sources, targets }, null, 2))
+        return
+      }
+      context.terminal.out(
+        renderTable(
+          ['source (--from)', 'summary'],
+          sources.map((s) => [s.name, s.summary]),
+        ),
+      )
+      context.terminal.out()
+      context.terminal.out(
+        renderTable(
+          ['target (--to)', 'summary'],
+          targets.map((t) => [t.name, t.summary]),
+        ),
+      )
+      context.terminal.out("\n`ledgerport run --from NAME --help` lists a source's own flags.")
+    })
+}

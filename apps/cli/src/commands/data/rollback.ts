@@ -1,0 +1,77 @@
+import { rollbackRun } from '@ledgerport/core'
+import { Command, Option } from 'commander'
+import { DEFAULT_TARGET_URL } from '../../options/data-options.js'
+import { confirm } from '../../output/confirm.js'
+import { EXIT_FAILED, EXIT_OK } from '../../output/exit-code.js'
+import { renderTable } from '../../output/render-table.js'
+import { usingTarget } from '../../using-target.js'
+import type { CommandContext } from '../migrate/command-context.js'
+
+interface RollbackOptions {
+  readonly to: string
+  readonly cascade?: boolean
+  readonly dryRun?: boolean
+  readonly yes?: boolean
+  readonly json?: boolean
+}
+
+/** `ledgerport rollback RUN_ID`: delete what a run inserted and restore what it updated. */
+export function rollbackCommand(context: CommandContext): Command {
+  return new Command('rollback')
+    .description(
+      'undo a run: delete the rows it inserted and restore the rows it updated (newest runs first with --cascade)',
+    )
+    .argument('<runId>', 'the run to undo (see `ledgerport runs`)')
+    .addOption(
+      new Option('--to <url>', 'target database URL').default(DEFAULT_TARGET_URL).env('LEDGERPORT_TO'),
+    )
+    .option('--cascade', "also undo later runs that changed this run's rows, newest first")
+    .option('--dry-run', 'say what would be undone; change nothing')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--json', 'print a JSON report on stdout')
+    .action(async (runId: string, options: RollbackOptions) => {
+      const { terminal } = context
+      await usingTarget(options.to, async (target, displayUrl) => {
+        if (
+          !options.dryRun &&
+          !(await confirm(terminal, `Roll back run ${runId} in ${displayUrl}?`, options.yes))
+        ) {
+          terminal.err('Cancelled.')
+          return
+        }
+        const result = await rollbackRun(target, {
+          runId,
+          ...(options.cascade ? { cascade: true } : {}),
+          ...(options.dryRun ? { dryRun: true } : {}),
+        })
+        context.setExitCode(result.error ? EXIT_FAILED : EXIT_OK)
+        if (options.json) {
+          terminal.out(
+            JSON.stringify(
+              { command: 'rollback', ok: !result.error, ...result, error: result.error?.message ?? null },
+              null,
+              2,
+            ),
+          )
+          return
+        }
+        if (result.error) {
+          terminal.err(terminal.style.red(`error: ${result.error.message}`))
+          return
+        }
+        const rows = result.runs.flatMap((run) => {
+          const tables = new Set([...Object.keys(run.deleted), ...Object.keys(run.restored)])
+          return [...tables].map((table) => [
+            run.runId,
+            table,
+            String(run.deleted[table as never] ?? 0),
+            String(run.restored[table as never] ?? 0),
+          ])
+        })
+        terminal.out(result.dryRun ? 'DRY RUN: nothing was changed. Would undo:' : 'Undone:')
+        terminal.out(
+          rows.length ? renderTable(['run', 'table', 'deleted', 'restored'], rows) : 'The run wrote no rows.',
+        )
+      })
+    })
+}

@@ -1,0 +1,49 @@
+import { RunLedger } from '@ledgerport/core'
+import { Command, Option } from 'commander'
+import { DEFAULT_TARGET_URL } from '../../options/data-options.js'
+import { renderTable } from '../../output/render-table.js'
+import { usingTarget } from '../../using-target.js'
+import type { CommandContext } from '../migrate/command-context.js'
+
+/** `ledgerport runs`: the runs recorded in a target, newest first. */
+export function runsCommand(context: CommandContext): Command {
+  return new Command('runs')
+    .description('list the data runs recorded in a target, newest first')
+    .addOption(
+      new Option('--to <url>', 'target database URL').default(DEFAULT_TARGET_URL).env('LEDGERPORT_TO'),
+    )
+    .option('--source <name>', 'only runs of this source')
+    .option('--limit <n>', 'at most N runs', '50')
+    .option('--json', 'print JSON on stdout')
+    .action(async (options: { to: string; source?: string; limit: string; json?: boolean }) => {
+      await usingTarget(options.to, async (target) => {
+        const runs = await new RunLedger(target.connection.kind).listRuns(target.connection.db, {
+          ...(options.source ? { source: options.source } : {}),
+          limit: Number(options.limit),
+        })
+        if (options.json) {
+          context.terminal.out(JSON.stringify({ command: 'runs', runs }, null, 2))
+          return
+        }
+        const total = (run: (typeof runs)[number], key: string) =>
+          String((run.counts?.totals as Record<string, number> | undefined)?.[key] ?? '')
+        context.terminal.out(
+          runs.length
+            ? renderTable(
+                ['run', 'source', 'status', 'started', 'read', 'inserted', 'updated', 'rejected'],
+                runs.map((run) => [
+                  run.id,
+                  run.source,
+                  run.status,
+                  run.startedAt,
+                  total(run, 'read'),
+                  total(run, 'inserted'),
+                  total(run, 'updated'),
+                  total(run, 'rejected'),
+                ]),
+              )
+            : 'No runs yet.',
+        )
+      })
+    })
+}

@@ -1,0 +1,82 @@
+import { type SourcePlugin, verifyData } from '@ledgerport/core'
+import { Command } from 'commander'
+import { type DataOptions, withDataOptions } from '../../options/data-options.js'
+import { EXIT_FAILED, EXIT_OK } from '../../output/exit-code.js'
+import { renderTable } from '../../output/render-table.js'
+import { usingDataRun } from '../../using-data-run.js'
+import type { CommandContext } from '../migrate/command-context.js'
+
+/** `ledgerport verify --from NAME …`: compare the source with the target, table by table. */
+export function verifyCommand(context: CommandContext, plugin: SourcePlugin<any> | undefined): Command {
+  return withDataOptions(
+    new Command('verify').description(
+      'compare source and target per table: counts, checksums, orphans, invalid values',
+    ),
+    plugin,
+  ).action(async (options: DataOptions) => {
+    const { terminal } = context
+    await usingDataRun(options, async (run) => {
+      const result = await verifyData({
+        source: run.source,
+        sourceName: run.plugin.name,
+        target: run.target,
+        timeZone: run.context.timezone,
+        ...(run.context.userId !== undefined ? { userId: run.context.userId } : {}),
+      })
+      context.setExitCode(result.ok ? EXIT_OK : EXIT_FAILED)
+      if (options.json) {
+        terminal.out(
+          JSON.stringify(
+            {
+              command: 'verify',
+              source: run.plugin.name,
+              target: run.targetUrl,
+              ...result,
+              error: result.error?.message ?? null,
+            },
+            null,
+            2,
+          ),
+        )
+        return
+      }
+      if (result.error) {
+        terminal.err(terminal.style.red(`error: ${result.error.message}`))
+        return
+      }
+      const mark = (ok: boolean) => (ok ? terminal.style.green('ok') : terminal.style.red('MISMATCH'))
+      terminal.out(
+        renderTable(
+          ['table', 'source', 'target', 'source checksum', 'target checksum', ''],
+          result.entities.map((e) => [
+            e.entity,
+            String(e.sourceCount),
+            String(e.targetCount),
+            e.sourceChecksum,
+            e.targetChecksum,
+            mark(e.ok),
+          ]),
+        ),
+      )
+      const failing = [...result.orphans, ...result.invalid].filter((c) => c.count > 0)
+      terminal.out()
+      terminal.out(
+        failing.length
+          ? renderTable(
+              ['check', 'rows'],
+              failing.map((c) => [c.check, String(c.count)]),
+            )
+          : 'No orphans, no invalid values.',
+      )
+      if (result.rejected)
+        terminal.out(
+          `${result.rejected} source records are rejected by validation (not expected in the target).`,
+        )
+      terminal.out(
+        result.ok
+          ? terminal.style.green('verified: source and target agree')
+          : terminal.style.red('verification failed'),
+      )
+    })
+  })
+}

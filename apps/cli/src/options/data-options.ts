@@ -1,0 +1,60 @@
+import { optionFlag, type SourcePlugin } from '@ledgerport/core'
+import { type Command, Option } from 'commander'
+
+/** Flags shared by `run`, `verify`, `sync` and `rollback --source`. */
+export interface DataOptions {
+  readonly from?: string
+  readonly to?: string
+  readonly userId?: string
+  readonly timezone?: string
+  readonly batchSize?: string
+  readonly json?: boolean
+  readonly yes?: boolean
+  readonly config?: string
+  readonly [flag: string]: unknown
+}
+
+/** The embedded default target. */
+export const DEFAULT_TARGET_URL = 'sqlite:./ledgerport.db'
+
+/** Adds `--from`, `--to` and the common data flags, plus the loaded source plugin's own flags. */
+export function withDataOptions(command: Command, plugin: SourcePlugin<any> | undefined): Command {
+  command
+    .requiredOption(
+      '--from <source>',
+      'source plugin: a built-in name (json-files, …), a package, or a path to a module',
+    )
+    .addOption(
+      new Option('--to <url>', 'target database URL').default(DEFAULT_TARGET_URL).env('LEDGERPORT_TO'),
+    )
+    .option('--user-id <id>', 'link every row to this user (creates one users row, source cli)')
+    .option('--timezone <zone>', 'IANA zone of naive source times', 'UTC')
+    .option('--batch-size <n>', 'records per batch', '5000')
+    .option('--json', 'print a JSON report on stdout')
+  for (const [name, spec] of Object.entries(plugin?.options ?? {})) {
+    const flag = optionFlag(name, spec)
+    const value = spec.type === 'boolean' ? '' : spec.type === 'string[]' ? ' <values...>' : ' <value>'
+    const option = new Option(
+      `--${flag}${value}`,
+      `[${plugin!.name}] ${spec.description}${spec.secret ? ' (secret)' : ''}`,
+    )
+    if (spec.env) option.env(spec.env)
+    if (spec.default !== undefined && !spec.secret) option.default(spec.default)
+    command.addOption(option)
+  }
+  return command
+}
+
+/** The raw values of the plugin's own flags, by option name. */
+export function pluginFlagValues(
+  plugin: SourcePlugin<any>,
+  options: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const raw: Record<string, unknown> = {}
+  for (const [name, spec] of Object.entries(plugin.options)) {
+    // commander stores --data-dir as dataDir
+    const attribute = optionFlag(name, spec).replace(/-([a-z])/g, (_m, ch: string) => ch.toUpperCase())
+    if (options[attribute] !== undefined) raw[name] = options[attribute]
+  }
+  return raw
+}

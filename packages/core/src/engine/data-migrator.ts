@@ -1,0 +1,406 @@
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { redactSecrets } from '../db/connection-url.js'
+import { canonicalId } from '../model/ids.js'
+import { rowHash } from '../model/row-hash.js'
+import type { Source, SourceBatch, StreamDescriptor } from '../plugin/source-plugin.js'
+import type { Target, TargetTransaction } from '../plugin/target-plugin.js'
+import { CLI_SOURCE, prepareRecords } from './prepare-records.js'
+import { RejectsFile } from './rejects-file.js'
+import { RunLedger } from './run-ledger.js'
+
+/** Default records per batch. */
+export const DEFAULT_BATCH_SIZE = 5_000
+
+/** Constructor input of {@link DataMigrator}. */
+export interface DataMigratorProps {
+  /** The open source. The migrator closes neither source nor target. */
+  readonly source: Source
+  /** The source plugin's name: the `source` column of every row. */
+  readonly sourceName: string
+  /**
+   * What distinguishes this source's configuration (e.g. a data folder, a bot), so checkpoints of
+   * two different configurations of one plugin never mix. Default is `default`.
+   */
+  readonly scope?: string
+  /** The open, prepared target. */
+  readonly target: Target
+  /** Options to record in `ledgerport_runs`, secrets already redacted. */
+  readonly options?: Readonly<Record<string, unknown>>
+  /** IANA zone for naive source times. Default is `UTC`. */
+  readonly timeZone?: string
+  /** `--user-id`: one `users` row (source `cli`) that every row of the run links to. */
+  readonly userId?: string
+  /** Do everything in one transaction and roll it back; report what would happen. Default is `false`. */
+  readonly dryRun?: boolean
+  /** Resume this run (default: the newest unfinished run of the same source and scope, if any). */
+  readonly resumeRunId?: string
+  /** Start a new run even if an unfinished one exists. Default is `false`. */
+  readonly fresh?: boolean
+  /** JSONL file for rejects, or `false` for none. Default is `./ledgerport-rejects/RUN_ID.jsonl`. */
+  readonly rejectsFile?: string | false
+  /** Only these streams. Default is every stream the source discovers. */
+  readonly streams?: ReadonlyArray<string>
+  /** Strings never to show in errors (passwords, tokens). */
+  readonly secrets?: ReadonlyArray<string>
+  /** Called after each committed batch. */
+  readonly onProgress?: (progress: StreamProgress) => void
+  /** Stops the run cleanly after the current batch. */
+  readonly signal?: AbortSignal
+}
+
+/** Where a stream is, for progress bars. */
+export interface StreamProgress {
+  readonly stream: string
+  readonly read: number
+  readonly total?: number
+}
+
+/** Counts of one stream, or of a whole run. */
+export interface StreamCounts {
+  /** Source records read (rows + rejects + duplicates). */
+  readonly read: number
+  readonly inserted: number
+  readonly updated: number
+  readonly unchanged: number
+  /** Records skipped as duplicates (by the source, or the same row twice in one run). */
+  readonly duplicates: number
+  readonly rejected: number
+  /** Naive source times read in the source's zone. */
+  readonly naiveTimes: number
+}
+
+/** The outcome of one stream. */
+export interface StreamResult extends StreamCounts {
+  readonly stream: string
+  /** `Success`, `Error` (the stream stopped; other streams still ran), `NotExecuted` (stopped early). */
+  readonly status: 'Success' | 'Error' | 'NotExecuted'
+  readonly seconds: number
+  readonly error?: string
+}
+
+/** What {@link DataMigrator.run} returns; it never throws. */
+export interface DataMigrationResultSet {
+  /** The run's id (for `rollback`, `--resume`). */
+  readonly runId: string
+  /** Set when the run failed as a whole or any stream failed. */
+  readonly error?: Error
+  /** Per stream. */
+  readonly results: ReadonlyArray<StreamResult>
+  /** Sums over the streams. */
+  readonly totals: StreamCounts
+  /** Things worth reading (resumed run, naive times, warnings from the source). */
+  readonly warnings: ReadonlyArray<string>
+  /** The rejects file, when anything was rejected. */
+  readonly rejectsFile?: string
+  /** True when nothing was kept. */
+  readonly dryRun: boolean
+  /** True when this run continued an interrupted one. */
+  readonly resumed: boolean
+}
+
+const ZERO: StreamCounts = {
+  read: 0,
+  inserted: 0,
+  updated: 0,
+  unchanged: 0,
+  duplicates: 0,
+  rejected: 0,
+  naiveTimes: 0,
+}
+
+class DryRunRollback extends Error {}
+
+/**
+ * Streams a source into a target in batches. Each batch's rows, rejects and stream checkpoint
+ * commit in one transaction, so a killed run resumes where it stopped with nothing lost or doubled.
+ * Shaped like Kysely's `Migrator`: {@link run} returns a result set and never throws.
+ *
+ * ```ts
+ * const result = await new DataMigrator({ source, sourceName: 'json-files', target }).run()
+ * if (result.error) console.error(result.error.message)
+ * ```
+ */
+export class DataMigrator {
+  readonly #props: DataMigratorProps
+  readonly #ledger: RunLedger
+
+  constructor(props: DataMigratorProps) {
+    this.#props = Object.freeze({ ...props })
+    this.#ledger = new RunLedger(props.target.connection.kind)
+  }
+
+  /** Runs every stream; see {@link DataMigrationResultSet}. */
+  async run(): Promise<DataMigrationResultSet> {
+    const props = this.#props
+    const warnings: string[] = []
+    const results: StreamResult[] = []
+    let runId = props.resumeRunId ?? newRunId()
+    let resumed = false
+    let rejects: RejectsFile | undefined
+    const db = props.target.connection.db
+    const scope = props.scope ?? 'default'
+    try {
+      if (props.resumeRunId) {
+        const run = await this.#ledger.getRun(db, props.resumeRunId)
+        if (!run)
+          throw new Error(
+            `There is no run ${props.resumeRunId} in ${props.target.connection.displayUrl}. \`ledgerport runs\` lists them.`,
+          )
+        if (run.source !== props.sourceName)
+          throw new Error(`Run ${run.id} read from ${run.source}, not ${props.sourceName}.`)
+        resumed = true
+      } else if (!props.fresh && !props.dryRun) {
+        const unfinished = await this.#ledger.findResumable(db, props.sourceName, scope)
+        if (unfinished) {
+          runId = unfinished
+          resumed = true
+        }
+      }
+      if (resumed) warnings.push(`Resuming run ${runId} from its checkpoints.`)
+      if (props.rejectsFile !== false && !props.dryRun) {
+        rejects = new RejectsFile(
+          props.rejectsFile ?? join(process.cwd(), 'ledgerport-rejects', `${runId}.jsonl`),
+        )
+      }
+      const streams = (await props.source.discover()).filter(
+        (s) => !props.streams || props.streams.includes(s.name),
+      )
+      if (props.streams) {
+        const missing = props.streams.filter((name) => !streams.some((s) => s.name === name))
+        if (missing.length) throw new Error(`The source has no stream ${missing.join(', ')}.`)
+      }
+      const work = async (outer?: TargetTransaction): Promise<void> => {
+        const begin = async (tx: TargetTransaction): Promise<void> => {
+          if (resumed) await this.#ledger.resumeRun(tx.db, runId)
+          else {
+            await this.#ledger.startRun(tx.db, {
+              id: runId,
+              source: props.sourceName,
+              target: props.target.connection.displayUrl,
+              options: { ...props.options, scope },
+            })
+          }
+          if (props.userId !== undefined) await this.#ensureUser(tx, runId)
+        }
+        if (outer) await begin(outer)
+        else await props.target.transaction(begin)
+        for (const stream of streams) {
+          if (props.signal?.aborted) {
+            results.push({ stream: stream.name, status: 'NotExecuted', seconds: 0, ...ZERO })
+            continue
+          }
+          results.push(await this.#runStream(stream, runId, scope, rejects, outer))
+        }
+        const totals = sumCounts(results)
+        const failed = results.filter((r) => r.status === 'Error')
+        const finish = (tx: TargetTransaction) =>
+          this.#ledger.finishRun(
+            tx.db,
+            runId,
+            failed.length || props.signal?.aborted ? 'failed' : 'succeeded',
+            { totals, streams: results },
+            failed.length
+              ? failed.map((r) => `${r.stream}: ${r.error}`).join('; ')
+              : props.signal?.aborted
+                ? 'stopped before the end'
+                : undefined,
+          )
+        if (outer) await finish(outer)
+        else await props.target.transaction(finish)
+      }
+      if (props.dryRun) {
+        await props.target
+          .transaction(async (tx) => {
+            await work(tx)
+            throw new DryRunRollback()
+          })
+          .catch((error) => {
+            if (!(error instanceof DryRunRollback)) throw error
+          })
+      } else await work()
+      const totals = sumCounts(results)
+      if (totals.naiveTimes)
+        warnings.push(
+          `${totals.naiveTimes} naive source times were read as ${props.timeZone ?? 'UTC'} (--timezone).`,
+        )
+      const failed = results.filter((r) => r.status === 'Error')
+      return {
+        runId,
+        results,
+        totals,
+        warnings,
+        dryRun: Boolean(props.dryRun),
+        resumed,
+        ...(rejects?.count ? { rejectsFile: rejects.path } : {}),
+        ...(failed.length
+          ? {
+              error: new Error(
+                `${failed.length} stream(s) failed: ${failed.map((r) => `${r.stream}: ${r.error}`).join('; ')}`,
+              ),
+            }
+          : props.signal?.aborted
+            ? { error: new Error('Stopped before the end; run the same command again to resume.') }
+            : {}),
+      }
+    } catch (error) {
+      return {
+        runId,
+        results,
+        totals: sumCounts(results),
+        warnings,
+        dryRun: Boolean(props.dryRun),
+        resumed,
+        error: new Error(redactSecrets((error as Error).message ?? String(error), props.secrets), {
+          cause: error,
+        }),
+        ...(rejects?.count ? { rejectsFile: rejects.path } : {}),
+      }
+    } finally {
+      await rejects?.close()
+    }
+  }
+
+  async #ensureUser(tx: TargetTransaction, runId: string): Promise<void> {
+    const userId = this.#props.userId!
+    const content = {
+      external_id: userId,
+      email: null,
+      name: null,
+      role: null,
+      paper_balance: null,
+      extra: null,
+    }
+    await tx.upsert(
+      'users',
+      [
+        {
+          id: canonicalId('users', CLI_SOURCE, userId),
+          source: CLI_SOURCE,
+          source_key: userId,
+          first_run_id: runId,
+          last_run_id: runId,
+          row_hash: rowHash(content),
+          ...content,
+        },
+      ],
+      runId,
+    )
+  }
+
+  async #runStream(
+    stream: StreamDescriptor,
+    runId: string,
+    scope: string,
+    rejects: RejectsFile | undefined,
+    outer: TargetTransaction | undefined,
+  ): Promise<StreamResult> {
+    const props = this.#props
+    const started = performance.now()
+    const counts = { ...ZERO }
+    const key = { source: props.sourceName, scope, stream: stream.name }
+    const db = outer?.db ?? props.target.connection.db
+    try {
+      const stored = await this.#ledger.getCheckpoint(db, props.sourceName, scope, stream.name)
+      const sameRun = stored?.runId === runId
+      if (sameRun && stored.complete) {
+        return { stream: stream.name, status: 'Success', seconds: 0, ...counts }
+      }
+      const from = sameRun && stored.checkpoint !== null ? stored.checkpoint : undefined
+      const total =
+        props.onProgress && props.source.count
+          ? await props.source.count(stream).catch(() => undefined)
+          : undefined
+      const iterator = props.source.read(stream, from)[Symbol.asyncIterator]()
+      let next = iterator.next()
+      let lastCheckpoint: SourceBatch['checkpoint'] | null = from ?? null
+      for (;;) {
+        const item = await next
+        if (item.done) break
+        // Read ahead: the next batch is read while this one is written.
+        next = iterator.next()
+        const batch = item.value
+        const prepared = prepareRecords(batch.records, {
+          source: props.sourceName,
+          runId,
+          timeZone: props.timeZone ?? 'UTC',
+          stream: stream.name,
+          ...(props.userId !== undefined ? { userId: props.userId } : {}),
+        })
+        const batchRejects = [
+          ...(batch.rejects ?? []).map((r) => ({ ...r, stream: r.stream ?? stream.name })),
+          ...prepared.rejects,
+        ]
+        const write = async (tx: TargetTransaction): Promise<void> => {
+          for (const [entity, rows] of prepared.rows) {
+            const result = await tx.upsert(entity, rows, runId)
+            counts.inserted += result.inserted
+            counts.updated += result.updated
+            counts.unchanged += result.unchanged
+            counts.duplicates += result.duplicates
+          }
+          await this.#ledger.putRejects(tx.db, runId, props.sourceName, batchRejects)
+          await this.#ledger.putCheckpoint(tx.db, key, {
+            checkpoint: batch.checkpoint,
+            complete: false,
+            runId,
+          })
+        }
+        if (outer) await write(outer)
+        else await props.target.transaction(write)
+        rejects?.write(runId, props.sourceName, batchRejects)
+        lastCheckpoint = batch.checkpoint
+        counts.read += batch.records.length + (batch.rejects?.length ?? 0) + (batch.duplicates?.length ?? 0)
+        counts.duplicates += prepared.duplicates + (batch.duplicates?.length ?? 0)
+        counts.rejected += batchRejects.length
+        counts.naiveTimes += prepared.naiveTimes
+        props.onProgress?.({
+          stream: stream.name,
+          read: counts.read,
+          ...(total !== undefined ? { total } : {}),
+        })
+        if (props.signal?.aborted) {
+          await iterator.return?.()
+          return { stream: stream.name, status: 'NotExecuted', seconds: secondsSince(started), ...counts }
+        }
+      }
+      const complete = (tx: TargetTransaction) =>
+        this.#ledger.putCheckpoint(tx.db, key, { checkpoint: lastCheckpoint, complete: true, runId })
+      if (outer) await complete(outer)
+      else await props.target.transaction(complete)
+      return { stream: stream.name, status: 'Success', seconds: secondsSince(started), ...counts }
+    } catch (error) {
+      if (outer) throw error
+      const message = redactSecrets((error as Error).message ?? String(error), props.secrets)
+      return {
+        stream: stream.name,
+        status: 'Error',
+        seconds: secondsSince(started),
+        error: message,
+        ...counts,
+      }
+    }
+  }
+}
+
+/** A sortable, readable run id: `run_20261122T013500Z_a1b2c3`. */
+export function newRunId(now: Date = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
+  return `run_${stamp}_${randomBytes(3).toString('hex')}`
+}
+
+function sumCounts(results: ReadonlyArray<StreamCounts>): StreamCounts {
+  const total = { ...ZERO }
+  for (const result of results) {
+    for (const key of Object.keys(ZERO) as Array<keyof StreamCounts>) total[key] += result[key]
+  }
+  return total
+}
+
+function secondsSince(started: number): number {
+  return Math.round((performance.now() - started) / 10) / 100
+}

@@ -1,0 +1,7 @@
+export * from './data-migrator.js'
+export * from './prepare-records.js'
+export * from './rejects-file.js'
+export * from './rollback-run.js'
+export * from './run-ledger.js'
+export * from './sql-target.js'
+export * from './verify-data.js'

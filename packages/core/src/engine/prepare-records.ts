@@ -1,0 +1,112 @@
+import type { CanonicalRecord, EntityRef, Reject } from '../model/canonical-record.js'
+import { ENTITIES, ENTITY_COLUMNS, type EntityName } from '../model/entities.js'
+import { canonicalId } from '../model/ids.js'
+import { normalizeRecord } from '../model/normalize-record.js'
+import { rowHash } from '../model/row-hash.js'
+import type { TargetRow } from '../plugin/target-plugin.js'
+
+/** The source that owns the `users` row `--user-id` creates. */
+export const CLI_SOURCE = 'cli'
+
+/** Options of {@link prepareRecords}. */
+export interface PrepareRecordsOptions {
+  /** The `source` of every row (the source plugin's name). */
+  readonly source: string
+  /** The run writing them. */
+  readonly runId: string
+  /** IANA zone for naive source times. */
+  readonly timeZone: string
+  /** `--user-id`: rows with a `user_id` column and none of their own link to this user. */
+  readonly userId?: string
+  /** The stream, for rejects. */
+  readonly stream: string
+}
+
+/** Records turned into target rows, per table, plus what could not be. */
+export interface PreparedRecords {
+  /** Rows per table, in {@link ENTITIES} order. */
+  readonly rows: Map<EntityName, TargetRow[]>
+  /** Records that failed validation. */
+  readonly rejects: Reject[]
+  /** Records that repeat one earlier in the same batch (same table and source key): skipped. */
+  readonly duplicates: number
+  /** Naive source times read in the source's time zone. */
+  readonly naiveTimes: number
+}
+
+const USER_COLUMN = new Set(
+  ENTITIES.filter((entity) => ENTITY_COLUMNS[entity].some((c) => c.name === 'user_id')),
+)
+
+/**
+ * Validates and normalises source records, resolves references to ids, and computes each row's id
+ * (UUIDv5 of table, source and source key) and `row_hash` (of its content, not of run bookkeeping).
+ */
+export function prepareRecords(
+  records: ReadonlyArray<CanonicalRecord>,
+  options: PrepareRecordsOptions,
+): PreparedRecords {
+  const rows = new Map<EntityName, TargetRow[]>()
+  const seen = new Set<string>()
+  const rejects: Reject[] = []
+  let duplicates = 0
+  let naiveTimes = 0
+  for (const record of records) {
+    const withUser =
+      options.userId !== undefined && USER_COLUMN.has(record.entity) && record.values.user_id == null
+        ? {
+            ...record,
+            values: {
+              ...record.values,
+              user_id: { ref: 'users', sourceKey: options.userId, source: CLI_SOURCE } as EntityRef,
+            },
+          }
+        : record
+    const { record: normalized, issues } = normalizeRecord(withUser, { timeZone: options.timeZone })
+    if (!normalized) {
+      for (const issue of issues) {
+        rejects.push({
+          stream: options.stream,
+          entity: record.entity,
+          location: record.location ?? { key: record.sourceKey },
+          field: issue.field,
+          reason: issue.reason,
+        })
+      }
+      continue
+    }
+    const id = canonicalId(record.entity, options.source, record.sourceKey)
+    if (seen.has(id)) {
+      duplicates++
+      continue
+    }
+    seen.add(id)
+    naiveTimes += normalized.naiveTimes
+    const content: Record<string, string | number | boolean | null> = {}
+    for (const [column, value] of Object.entries(normalized.values)) {
+      content[column] =
+        value !== null && typeof value === 'object'
+          ? canonicalId(value.ref, value.source ?? options.source, value.sourceKey)
+          : value
+    }
+    content.extra = normalized.extra
+    const row: TargetRow = {
+      id,
+      source: options.source,
+      source_key: record.sourceKey,
+      first_run_id: options.runId,
+      last_run_id: options.runId,
+      row_hash: rowHash(content),
+      ...content,
+    }
+    const list = rows.get(record.entity)
+    if (list) list.push(row)
+    else rows.set(record.entity, [row])
+  }
+  const ordered = new Map<EntityName, TargetRow[]>()
+  for (const entity of ENTITIES) {
+    const list = rows.get(entity)
+    if (list) ordered.set(entity, list)
+  }
+  return { rows: ordered, rejects, duplicates, naiveTimes }
+}

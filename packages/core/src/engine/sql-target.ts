@@ -1,0 +1,188 @@
+import { type Kysely, sql } from 'kysely'
+import { type DatabaseConnection, quoteIdentifier } from '../db/connect.js'
+import { FolderMigrationProvider } from '../migrate/folder-migration-provider.js'
+import type { MigrationProvider } from '../migrate/migration.js'
+import { Migrator } from '../migrate/migrator.js'
+import { canonicalModelMigrations } from '../model/canonical-schema.js'
+import { COMMON_COLUMNS, ENTITY_COLUMNS, type EntityName } from '../model/entities.js'
+import type { Target, TargetRow, TargetTransaction, UpsertCounts } from '../plugin/target-plugin.js'
+
+/** The ledger table of core's own canonical-model migrations. */
+export const MODEL_MIGRATION_TABLE = 'ledgerport_model_migrations'
+
+/** Props of {@link SqlTarget}. */
+export interface SqlTargetProps {
+  /** The target database. The target closes it. */
+  readonly connection: DatabaseConnection
+  /**
+   * A faster upsert for this engine (PostgreSQL: COPY into a staging table). Default is
+   * {@link upsertRows}, which works on every engine.
+   */
+  readonly upsert?: (
+    tx: Kysely<any>,
+    connection: DatabaseConnection,
+    entity: EntityName,
+    rows: ReadonlyArray<TargetRow>,
+    runId: string,
+  ) => Promise<UpsertCounts>
+  /** Extra migrations a user adds to the canonical model (`--model-migrations DIR`). */
+  readonly extraMigrations?: string
+}
+
+/**
+ * A {@link Target} on any SQL database ledgerport connects to. Target packages are this plus their
+ * engine's settings (SQLite WAL, PostgreSQL COPY); the shared logic lives here once.
+ */
+export class SqlTarget implements Target {
+  readonly #props: SqlTargetProps
+
+  constructor(props: SqlTargetProps) {
+    this.#props = props
+  }
+
+  get connection(): DatabaseConnection {
+    return this.#props.connection
+  }
+
+  async prepare(): Promise<void> {
+    const connection = this.#props.connection
+    if (connection.kind === 'postgres' && connection.schema) {
+      await sql`create schema if not exists ${sql.id(connection.schema)}`.execute(connection.db)
+    }
+    const providers: MigrationProvider[] = [canonicalModelMigrations(connection.kind)]
+    if (this.#props.extraMigrations)
+      providers.push(new FolderMigrationProvider({ folder: this.#props.extraMigrations }))
+    const provider: MigrationProvider = {
+      getMigrations: async () =>
+        Object.assign({}, ...(await Promise.all(providers.map((p) => p.getMigrations())))),
+    }
+    const { error } = await new Migrator({
+      connection,
+      provider,
+      migrationTableName: MODEL_MIGRATION_TABLE,
+    }).migrateToLatest()
+    if (error)
+      throw new Error(`Could not prepare the canonical model on ${connection.displayUrl}: ${error.message}`)
+  }
+
+  async transaction<T>(work: (tx: TargetTransaction) => Promise<T>): Promise<T> {
+    const connection = this.#props.connection
+    const upsert = this.#props.upsert ?? upsertRows
+    return connection.db
+      .transaction()
+      .execute((trx) =>
+        work({ db: trx, upsert: (entity, rows, runId) => upsert(trx, connection, entity, rows, runId) }),
+      )
+  }
+
+  async close(): Promise<void> {
+    await this.#props.connection.close()
+  }
+}
+
+/** Every column of a canonical table, common ones first, in table order. */
+export function tableColumns(entity: EntityName): string[] {
+  return [...COMMON_COLUMNS, ...ENTITY_COLUMNS[entity]].map((column) => column.name)
+}
+
+const MAX_PARAMETERS = { postgres: 60_000, sqlite: 30_000, libsql: 30_000 } as const
+
+/**
+ * The portable upsert: reads the batch's ids, inserts new rows, journals and rewrites rows whose
+ * `row_hash` changed, and leaves the rest. Exact counts on every engine.
+ */
+export async function upsertRows(
+  db: Kysely<any>,
+  connection: DatabaseConnection,
+  entity: EntityName,
+  rows: ReadonlyArray<TargetRow>,
+  runId: string,
+): Promise<UpsertCounts> {
+  if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0, duplicates: 0 }
+  const columns = tableColumns(entity)
+  const chunk = Math.max(1, Math.floor(MAX_PARAMETERS[connection.kind] / columns.length))
+  const existing = new Map<string, { row_hash: string; first_run_id: string; last_run_id: string }>()
+  const ids = rows.map((row) => String(row.id))
+  for (let i = 0; i < ids.length; i += 5_000) {
+    const found = await db
+      .selectFrom(entity)
+      .select(['id', 'row_hash', 'first_run_id', 'last_run_id'])
+      .where('id', 'in', ids.slice(i, i + 5_000))
+      .execute()
+    for (const row of found) existing.set(String(row.id), row as never)
+  }
+  const inserts: TargetRow[] = []
+  const updates: TargetRow[] = []
+  let unchanged = 0
+  let duplicates = 0
+  for (const row of rows) {
+    const before = existing.get(String(row.id))
+    if (!before) inserts.push(row)
+    else if (before.first_run_id === runId || before.last_run_id === runId) duplicates++
+    else if (before.row_hash === row.row_hash) unchanged++
+    else updates.push({ ...row, first_run_id: before.first_run_id })
+  }
+  const encode = (row: TargetRow): Record<string, unknown> => {
+    if (connection.kind === 'postgres') return row
+    const out: Record<string, unknown> = {}
+    for (const column of columns) {
+      const value = row[column]
+      out[column] = typeof value === 'boolean' ? (value ? 1 : 0) : (value ?? null)
+    }
+    return out
+  }
+  for (let i = 0; i < inserts.length; i += chunk) {
+    await db
+      .insertInto(entity)
+      .values(inserts.slice(i, i + chunk).map(encode))
+      .execute()
+  }
+  if (updates.length) {
+    const updateIds = updates.map((row) => String(row.id))
+    for (let i = 0; i < updateIds.length; i += 5_000) {
+      await journalBeforeImages(db, connection.kind, entity, updateIds.slice(i, i + 5_000), runId)
+    }
+    const rewritten = columns.filter((column) => column !== 'id' && column !== 'first_run_id')
+    for (let i = 0; i < updates.length; i += chunk) {
+      await db
+        .insertInto(entity)
+        .values(updates.slice(i, i + chunk).map(encode))
+        .onConflict((oc) =>
+          oc
+            .column('id')
+            .doUpdateSet(
+              Object.fromEntries(rewritten.map((column) => [column, sql.ref(`excluded.${column}`)])),
+            ),
+        )
+        .execute()
+    }
+  }
+  return { inserted: inserts.length, updated: updates.length, unchanged, duplicates }
+}
+
+/** Copies the current rows with these ids into `ledgerport_journal` as JSON before-images. */
+export async function journalBeforeImages(
+  db: Kysely<any>,
+  kind: DatabaseConnection['kind'],
+  entity: EntityName,
+  ids: ReadonlyArray<string>,
+  runId: string,
+): Promise<void> {
+  if (ids.length === 0) return
+  const table = sql.table(entity)
+  if (kind === 'postgres') {
+    await sql`insert into ledgerport_journal (run_id, entity, row_id, before, created_at)
+      select ${runId}, ${entity}, t.id, to_jsonb(t), now() from ${table} t where t.id = any(${ids}::uuid[])`.execute(
+      db,
+    )
+    return
+  }
+  const image = sql.raw(
+    `json_object(${tableColumns(entity)
+      .map((c) => `'${c}', t.${quoteIdentifier(c)}`)
+      .join(', ')})`,
+  )
+  await sql`insert into ledgerport_journal (run_id, entity, row_id, before, created_at)
+    select ${runId}, ${entity}, t.id, ${image}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') from ${table} t
+    where t.id in (${sql.join(ids)})`.execute(db)
+}

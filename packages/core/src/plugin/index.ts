@@ -1,0 +1,6 @@
+export * from './load-plugin.js'
+export * from './option-spec.js'
+export * from './plugin-context.js'
+export * from './plugin-options.js'
+export * from './source-plugin.js'
+export * from './target-plugin.js'

@@ -1,0 +1,64 @@
+import type { CanonicalRecord, Duplicate, JsonValue, Reject } from '../model/canonical-record.js'
+import type { EntityName } from '../model/entities.js'
+import type { OptionSpecs } from './option-spec.js'
+import type { PluginContext } from './plugin-context.js'
+
+/** One stream a source can read: a file, a table, a collection (`trades_history`, `pending_orders`). */
+export interface StreamDescriptor {
+  /** Unique within the source; also the checkpoint key. */
+  readonly name: string
+  /** The canonical tables its records go to. */
+  readonly entities: ReadonlyArray<EntityName>
+  /** What it reads, for humans: a file path, a table name. Never a secret. */
+  readonly location?: string
+}
+
+/** Where a stream stopped; opaque to the engine, meaningful to the source that made it. */
+export type Checkpoint = JsonValue
+
+/** What a source yields: records, rejects and duplicates up to a checkpoint. */
+export interface SourceBatch {
+  /** Canonical records. */
+  readonly records: ReadonlyArray<CanonicalRecord>
+  /** Records that could not be mapped. */
+  readonly rejects?: ReadonlyArray<Reject>
+  /** Records skipped as duplicates of one already read. */
+  readonly duplicates?: ReadonlyArray<Duplicate>
+  /** Reading again from here yields what follows this batch, and nothing of it. */
+  readonly checkpoint: Checkpoint
+}
+
+/** An open source. Holds connections only: the engine keeps all run state. */
+export interface Source {
+  /** The streams this source has (missing optional files or tables are left out, with a warning). */
+  discover(): Promise<ReadonlyArray<StreamDescriptor>>
+  /** Reads a stream in batches, after `from` when given. */
+  read(stream: StreamDescriptor, from?: Checkpoint): AsyncIterable<SourceBatch>
+  /** How many source records a stream has, for progress. Optional. */
+  count?(stream: StreamDescriptor): Promise<number>
+  /** Closes files and connections. */
+  close(): Promise<void>
+}
+
+/**
+ * A source plugin: what `--from NAME` loads. A package exports it as `source`.
+ *
+ * ```ts
+ * export const source: SourcePlugin<JsonFilesOptions> = {
+ *   name: 'json-files',
+ *   summary: "A broker bot's trades_history.json and pending_orders.json",
+ *   options: { dataDir: { type: 'string', description: 'folder with the JSON files', default: 'data' } },
+ *   create: (options, context) => new JsonFilesSource(options, context),
+ * }
+ * ```
+ */
+export interface SourcePlugin<O = Record<string, unknown>> {
+  /** The value of `--from`, and the `source` column of every row it writes. */
+  readonly name: string
+  /** One line for `ledgerport plugins`. */
+  readonly summary: string
+  /** Its options. */
+  readonly options: OptionSpecs<O>
+  /** Opens the source. */
+  create(options: O, context: PluginContext): Source | Promise<Source>
+}

@@ -1,0 +1,182 @@
+import { sql } from 'kysely'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { DataMigrator } from '../engine/data-migrator.js'
+import { rollbackRun } from '../engine/rollback-run.js'
+import { tableColumns } from '../engine/sql-target.js'
+import { verifyData } from '../engine/verify-data.js'
+import { ENTITIES } from '../model/entities.js'
+import { canonicalId } from '../model/ids.js'
+import { rowHash } from '../model/row-hash.js'
+import type { Target } from '../plugin/target-plugin.js'
+import { createSyntheticSource } from './synthetic-source.js'
+
+/** What {@link describeTarget} needs to test a target. */
+export interface DescribeTargetOptions {
+  /** Opens the target on a fresh, empty database. Called once per test. */
+  readonly create: () => Promise<Target>
+  /** Removes that database. Called after each test. */
+  readonly cleanup?: () => Promise<void>
+}
+
+/**
+ * The conformance suite every target plugin runs: schema preparation, idempotent runs, updates
+ * journaled and rolled back to the exact previous content, dry runs that change nothing, and
+ * 10,000 random decimals of up to 38 significant digits that come back exactly.
+ */
+export function describeTarget(name: string, options: DescribeTargetOptions): void {
+  describe(`target conformance: ${name}`, () => {
+    let target: Target
+    beforeEach(async () => {
+      target = await options.create()
+      await target.prepare()
+    })
+    afterEach(async () => {
+      await target.close()
+      await options.cleanup?.()
+    })
+
+    const migrate = (
+      props: Partial<ConstructorParameters<typeof DataMigrator>[0]> & {
+        trades?: number
+        changeEvery?: number
+      } = {},
+    ) => {
+      const { trades = 120, changeEvery, ...rest } = props
+      return new DataMigrator({
+        source: createSyntheticSource({ trades, seed: 7, ...(changeEvery ? { changeEvery } : {}) }, 100),
+        sourceName: 'synthetic',
+        target,
+        rejectsFile: false,
+        ...rest,
+      }).run()
+    }
+    const snapshot = async (): Promise<Record<string, unknown[]>> => {
+      const out: Record<string, unknown[]> = {}
+      for (const entity of ENTITIES) {
+        const rows = await target.connection.db.selectFrom(entity).selectAll().orderBy('id').execute()
+        out[entity] = rows.map((row) => JSON.parse(JSON.stringify(row)))
+      }
+      return out
+    }
+
+    it('prepares the canonical model idempotently', async () => {
+      await target.prepare()
+      for (const entity of ENTITIES) {
+        const rows = await target.connection.db.selectFrom(entity).select('id').limit(1).execute()
+        expect(rows).toEqual([])
+      }
+    })
+
+    it('writes every row once; a second identical run inserts and updates nothing', async () => {
+      const first = await migrate()
+      expect(first.error).toBeUndefined()
+      expect(first.totals.inserted).toBeGreaterThan(0)
+      expect(first.totals.updated).toBe(0)
+      const second = await migrate()
+      expect(second.error).toBeUndefined()
+      expect(second.totals).toMatchObject({ inserted: 0, updated: 0, unchanged: first.totals.inserted })
+      const verified = await verifyData({
+        source: createSyntheticSource({ trades: 120, seed: 7 }, 100),
+        sourceName: 'synthetic',
+        target,
+      })
+      expect(verified.error).toBeUndefined()
+      expect(verified.entities.every((e) => e.ok)).toBe(true)
+      expect(verified.ok).toBe(true)
+    })
+
+    it('rewrites only changed rows, journals them, and rollback restores the exact previous rows', async () => {
+      await migrate()
+      const before = await snapshot()
+      const changed = await migrate({ changeEvery: 10 })
+      expect(changed.totals.updated).toBe(8) // closed round trips among every 10th of 120
+      expect(changed.totals.inserted).toBe(0)
+      const rolledBack = await rollbackRun(target, { runId: changed.runId })
+      expect(rolledBack.error).toBeUndefined()
+      expect(rolledBack.runs[0]!.restored).toEqual({ round_trips: 8 })
+      expect(await snapshot()).toEqual(before)
+    })
+
+    it('refuses to roll back a run a later run changed, unless cascading', async () => {
+      const first = await migrate()
+      await migrate({ changeEvery: 10 })
+      const refused = await rollbackRun(target, { runId: first.runId })
+      expect(refused.error?.message).toContain('--cascade')
+      const cascaded = await rollbackRun(target, { runId: first.runId, cascade: true })
+      expect(cascaded.error).toBeUndefined()
+      expect(cascaded.runs).toHaveLength(2)
+      for (const entity of ENTITIES) {
+        expect(await target.connection.db.selectFrom(entity).select('id').execute(), entity).toEqual([])
+      }
+    })
+
+    it('changes nothing on a dry run yet reports exact counts', async () => {
+      const dry = await migrate({ dryRun: true })
+      expect(dry.error).toBeUndefined()
+      expect(dry.dryRun).toBe(true)
+      const real = await migrate()
+      expect(dry.totals).toEqual(real.totals)
+      const runs = await target.connection.db.selectFrom('ledgerport_runs').select('id').execute()
+      expect(runs.map((r) => r.id)).toEqual([real.runId])
+    })
+
+    it('stores 10,000 random decimals of up to 38 significant digits exactly', async () => {
+      const random = seeded(38)
+      const values: string[] = []
+      for (let i = 0; i < 10_000; i++) {
+        const digits = 1 + Math.floor(random() * 38)
+        let text = ''
+        for (let d = 0; d < digits; d++) text += Math.floor(random() * 10)
+        text = text.replace(/^0+(?=\d)/, '')
+        const scale = Math.floor(random() * Math.min(digits, 18))
+        const integer = text.slice(0, text.length - scale) || '0'
+        const fraction = text.slice(text.length - scale)
+        values.push(
+          `${random() < 0.3 ? '-' : ''}${integer}${fraction ? `.${fraction}` : ''}`.replace(
+            /^-(0(\.0*)?)$/,
+            '$1',
+          ),
+        )
+      }
+      const rows = values.map((price, i) => {
+        const content = Object.fromEntries(
+          tableColumns('fills')
+            .slice(7)
+            .map((column) => [column, null]),
+        ) as Record<string, string | null>
+        Object.assign(content, { symbol: 'BTCUSDT', side: 'buy', price, quantity: '1' })
+        return {
+          id: canonicalId('fills', 'decimals', String(i)),
+          source: 'decimals',
+          source_key: String(i),
+          first_run_id: 'r',
+          last_run_id: 'r',
+          row_hash: rowHash(content),
+          extra: null,
+          ...content,
+        }
+      })
+      await target.transaction(async (tx) => {
+        for (let i = 0; i < rows.length; i += 1_000) await tx.upsert('fills', rows.slice(i, i + 1_000), 'r')
+      })
+      const back = await sql<{
+        source_key: string
+        price: string
+      }>`select source_key, price from fills where source = 'decimals'`.execute(target.connection.db)
+      const byKey = new Map(back.rows.map((row) => [row.source_key, String(row.price)]))
+      const wrong = values.filter((value, i) => byKey.get(String(i)) !== value)
+      expect(wrong).toEqual([])
+    })
+  })
+}
+
+function seeded(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}

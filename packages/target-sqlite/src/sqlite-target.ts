@@ -1,0 +1,34 @@
+import { connect, SqlTarget, type TargetPlugin } from '@ledgerport/core'
+import { sql } from 'kysely'
+
+/** Options of the SQLite target. */
+export interface SqliteTargetOptions {
+  /** Extra migrations folder applied after the canonical model (your own columns, indexes, views). */
+  readonly modelMigrations?: string
+}
+
+/**
+ * The SQLite target (better-sqlite3): WAL journal, one transaction per batch. The embedded default:
+ * `sqlite:./ledgerport.db`. Decimals and times are TEXT, JSON is TEXT.
+ */
+export const target: TargetPlugin<SqliteTargetOptions> = {
+  name: 'sqlite',
+  summary: 'SQLite file (better-sqlite3, WAL): the embedded default sqlite:./ledgerport.db',
+  options: {
+    modelMigrations: {
+      type: 'string',
+      description: 'extra migrations folder applied after the canonical model',
+    },
+  },
+  accepts: (url) => /^sqlite:/i.test(url) || (/\.(db|sqlite3?)$/i.test(url) && !url.includes('://')),
+  async create(url, options) {
+    const connection = await connect(url)
+    // WAL lets readers (dashboards, `ledgerport verify`) work while a run writes; NORMAL is durable in WAL.
+    await sql`pragma journal_mode = wal`.execute(connection.db)
+    await sql`pragma synchronous = normal`.execute(connection.db)
+    return new SqlTarget({
+      connection,
+      ...(options.modelMigrations ? { extraMigrations: options.modelMigrations } : {}),
+    })
+  },
+}
