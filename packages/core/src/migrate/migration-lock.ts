@@ -107,8 +107,9 @@ async function acquireLease(db: Kysely<any>, options: MigrationLockOptions): Pro
         if (outcome.taken) {
           if (outcome.stale) {
             const stale = outcome.stale
+            const expired = Date.parse(stale.expires_at) <= Date.now()
             options.onWarning(
-              `Took over a stale migration lock: ${heldBy(stale)}, lease expired ${stale.expires_at}${
+              `Took over a stale migration lock: ${heldBy(stale)}, lease ${expired ? 'expired' : 'valid until'} ${stale.expires_at}${
                 stale.host === hostname() && !isAlive(stale.pid) ? ' (that process is gone)' : ''
               }.`,
             )

@@ -1,0 +1,127 @@
+import { join } from 'node:path'
+import { createTempDir } from '@ledgerport/test-kit'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { connect } from '../db/connect.js'
+import type { CanonicalRecord } from '../model/canonical-record.js'
+import type { Source, SourceBatch, StreamDescriptor } from '../plugin/source-plugin.js'
+import { createSyntheticSource } from '../testing/synthetic-source.js'
+import { DataMigrator } from './data-migrator.js'
+import { SqlTarget } from './sql-target.js'
+
+const order = (key: string, price: string): CanonicalRecord => ({
+  entity: 'orders',
+  sourceKey: key,
+  values: { symbol: 'TCS', side: 'buy', status: 'filled', price },
+})
+
+/** A source with a healthy stream, a stream that breaks after one batch, and an in-source duplicate. */
+function scriptedSource(): Source {
+  const streams: StreamDescriptor[] = [
+    { name: 'good', entities: ['orders'] },
+    { name: 'broken', entities: ['orders'] },
+    { name: 'after', entities: ['orders'] },
+  ]
+  return {
+    discover: async () => streams,
+    async *read(stream, from): AsyncGenerator<SourceBatch> {
+      if (stream.name === 'good') {
+        yield { records: [order('a', '1.5'), order('a', '1.5'), order('b', '2')], checkpoint: 1 }
+      } else if (stream.name === 'broken') {
+        if (from !== 1) yield { records: [order('c', '3')], checkpoint: 1 }
+        throw new Error('trades_history.json is truncated at byte 1234: restore the file or remove it')
+      } else {
+        yield {
+          records: [order('d', '4')],
+          duplicates: [
+            { location: { file: 'x.json', path: 'orders[3]' }, reason: 'same broker order id as orders[1]' },
+          ],
+          checkpoint: 1,
+        }
+      }
+    },
+    close: async () => {},
+  }
+}
+
+describe('DataMigrator', () => {
+  let target: SqlTarget
+  let cleanup: () => Promise<void>
+
+  beforeEach(async () => {
+    const dir = await createTempDir()
+    cleanup = dir.cleanup
+    target = new SqlTarget({ connection: await connect(`sqlite:${join(dir.path, 't.db')}`) })
+    await target.prepare()
+  })
+  afterEach(async () => {
+    await target.close()
+    await cleanup()
+  })
+
+  it('keeps going when one stream fails, counts duplicates, and reports the failure', async () => {
+    const result = await new DataMigrator({
+      source: scriptedSource(),
+      sourceName: 'scripted',
+      target,
+      rejectsFile: false,
+    }).run()
+    expect(result.results.map((r) => [r.stream, r.status, r.inserted, r.duplicates])).toEqual([
+      ['good', 'Success', 2, 1],
+      ['broken', 'Error', 1, 0],
+      ['after', 'Success', 1, 1],
+    ])
+    expect(result.error?.message).toContain('broken: trades_history.json is truncated at byte 1234')
+    const run = await target.connection.db
+      .selectFrom('ledgerport_runs')
+      .select(['status', 'error'])
+      .executeTakeFirst()
+    expect(run).toMatchObject({ status: 'failed' })
+    // The same command resumes the failed run: finished streams are skipped, the broken one is retried.
+    const again = await new DataMigrator({
+      source: scriptedSource(),
+      sourceName: 'scripted',
+      target,
+      rejectsFile: false,
+    }).run()
+    expect(again.resumed).toBe(true)
+    expect(again.runId).toBe(result.runId)
+    expect(again.results.map((r) => [r.stream, r.status, r.read])).toEqual([
+      ['good', 'Success', 0],
+      ['broken', 'Error', 0],
+      ['after', 'Success', 0],
+    ])
+  })
+
+  it('stops cleanly after the current batch when aborted, and resumes from there', async () => {
+    const stop = new AbortController()
+    let batches = 0
+    const first = await new DataMigrator({
+      source: createSyntheticSource({ trades: 100, seed: 2 }, 40),
+      sourceName: 'synthetic',
+      target,
+      rejectsFile: false,
+      signal: stop.signal,
+      onProgress: () => {
+        if (++batches === 3) stop.abort()
+      },
+    }).run()
+    expect(first.error?.message).toContain('Stopped before the end')
+    const rest = await new DataMigrator({
+      source: createSyntheticSource({ trades: 100, seed: 2 }, 40),
+      sourceName: 'synthetic',
+      target,
+      rejectsFile: false,
+    }).run()
+    expect(rest.resumed).toBe(true)
+    expect(rest.error).toBeUndefined()
+    const fresh = await new DataMigrator({
+      source: createSyntheticSource({ trades: 100, seed: 2 }, 40),
+      sourceName: 'synthetic',
+      target,
+      rejectsFile: false,
+      fresh: true,
+    }).run()
+    expect(fresh.totals.inserted).toBe(0)
+    expect(fresh.totals.unchanged).toBe(first.totals.inserted + rest.totals.inserted)
+  })
+})
