@@ -282,6 +282,7 @@ export class DataMigrator {
           first_run_id: runId,
           last_run_id: runId,
           row_hash: rowHash(content),
+          source_stream: null,
           ...content,
         },
       ],

@@ -97,6 +97,7 @@ export function prepareRecords(
       first_run_id: options.runId,
       last_run_id: options.runId,
       row_hash: rowHash(content),
+      source_stream: options.stream,
       ...content,
     }
     const list = rows.get(record.entity)

@@ -136,3 +136,61 @@ async function undoOne(db: Kysely<any>, kind: DatabaseKind, runId: string): Prom
   await db.deleteFrom('ledgerport_checkpoints').where('run_id', '=', runId).execute()
   return { runId, deleted, restored }
 }
+
+/** Options of {@link rollbackSource}. */
+export interface RollbackSourceOptions {
+  /** The source whose rows go (`json-files`). */
+  readonly source: string
+  /** Only the rows this stream of the source wrote (`pending_orders`). Default is every stream. */
+  readonly stream?: string
+  /** Say what would happen; change nothing. Default is `false`. */
+  readonly dryRun?: boolean
+}
+
+/** What {@link rollbackSource} removed (or would remove); it never throws. */
+export interface RollbackSourceResult {
+  readonly error?: Error
+  /** Rows deleted per table. */
+  readonly deleted: Partial<Record<EntityName, number>>
+  readonly dryRun: boolean
+}
+
+/**
+ * Removes everything a source wrote (seed 001's selective rollback), or only one of its streams:
+ * its rows, their journal entries and its checkpoints (so the next run reads it again), in one
+ * transaction. Runs of that source are marked `rolled_back` when the whole source is removed.
+ */
+export async function rollbackSource(
+  target: Target,
+  options: RollbackSourceOptions,
+): Promise<RollbackSourceResult> {
+  const deleted: Partial<Record<EntityName, number>> = {}
+  try {
+    await target
+      .transaction(async (tx) => {
+        for (const entity of [...ENTITIES].reverse()) {
+          let query = tx.db.deleteFrom(entity).where('source', '=', options.source)
+          if (options.stream) query = query.where('source_stream', '=', options.stream)
+          const result = await query.executeTakeFirst()
+          if (Number(result.numDeletedRows)) deleted[entity] = Number(result.numDeletedRows)
+        }
+        let checkpoints = tx.db.deleteFrom('ledgerport_checkpoints').where('source', '=', options.source)
+        if (options.stream) checkpoints = checkpoints.where('stream', '=', options.stream)
+        await checkpoints.execute()
+        if (!options.stream) {
+          await tx.db
+            .updateTable('ledgerport_runs')
+            .set({ status: 'rolled_back' })
+            .where('source', '=', options.source)
+            .execute()
+        }
+        if (options.dryRun) throw new DryRunRollback()
+      })
+      .catch((error) => {
+        if (!(error instanceof DryRunRollback)) throw error
+      })
+    return { deleted, dryRun: Boolean(options.dryRun) }
+  } catch (error) {
+    return { error: error as Error, deleted: {}, dryRun: Boolean(options.dryRun) }
+  }
+}

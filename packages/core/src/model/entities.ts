@@ -274,7 +274,8 @@ export const ENTITY_COLUMNS: Readonly<Record<EntityName, ReadonlyArray<ColumnSpe
  * Columns every canonical row has. `id` is the UUIDv5 of (entity, source, source_key), so references
  * are computed without lookups and stay stable across runs and targets; `(source, source_key)` is
  * unique; `row_hash` is a hash of the canonical content (key order independent) that decides whether a
- * re-run rewrites the row; `extra` keeps every source field no column takes.
+ * re-run rewrites the row; `extra` keeps every source field no column takes; `source_stream` names the
+ * source stream that wrote it (for `rollback --source NAME --stream STREAM`).
  */
 export const COMMON_COLUMNS: ReadonlyArray<ColumnSpec> = [
   { name: 'id', type: 'text', required: true },
@@ -284,4 +285,5 @@ export const COMMON_COLUMNS: ReadonlyArray<ColumnSpec> = [
   { name: 'last_run_id', type: 'text', required: true },
   { name: 'row_hash', type: 'text', required: true },
   { name: 'extra', type: 'json' },
+  { name: 'source_stream', type: 'text' },
 ]

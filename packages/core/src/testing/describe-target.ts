@@ -1,10 +1,9 @@
 import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DataMigrator } from '../engine/data-migrator.js'
-import { rollbackRun } from '../engine/rollback-run.js'
-import { tableColumns } from '../engine/sql-target.js'
+import { rollbackRun, rollbackSource } from '../engine/rollback-run.js'
 import { verifyData } from '../engine/verify-data.js'
-import { ENTITIES } from '../model/entities.js'
+import { ENTITIES, ENTITY_COLUMNS } from '../model/entities.js'
 import { canonicalId } from '../model/ids.js'
 import { rowHash } from '../model/row-hash.js'
 import type { Target } from '../plugin/target-plugin.js'
@@ -110,6 +109,27 @@ export function describeTarget(name: string, options: DescribeTargetOptions): vo
       }
     })
 
+    it('removes what one source stream wrote, then everything the source wrote', async () => {
+      await migrate({ trades: 30 })
+      const streamOnly = await rollbackSource(target, { source: 'synthetic', stream: 'accounts' })
+      expect(streamOnly.error).toBeUndefined()
+      expect(streamOnly.deleted).toEqual({
+        users: 5,
+        bots: 5,
+        strategies: 5,
+        trading_sessions: 5,
+        balances: 5,
+        portfolio_snapshots: 5,
+      })
+      const again = await migrate({ trades: 30 })
+      expect(again.totals.inserted).toBe(30)
+      const all = await rollbackSource(target, { source: 'synthetic' })
+      expect(all.error).toBeUndefined()
+      for (const entity of ENTITIES) {
+        expect(await target.connection.db.selectFrom(entity).select('id').execute(), entity).toEqual([])
+      }
+    })
+
     it('changes nothing on a dry run yet reports exact counts', async () => {
       const dry = await migrate({ dryRun: true })
       expect(dry.error).toBeUndefined()
@@ -140,9 +160,7 @@ export function describeTarget(name: string, options: DescribeTargetOptions): vo
       }
       const rows = values.map((price, i) => {
         const content = Object.fromEntries(
-          tableColumns('fills')
-            .slice(7)
-            .map((column) => [column, null]),
+          ENTITY_COLUMNS.fills.map((column) => [column.name, null]),
         ) as Record<string, string | null>
         Object.assign(content, { symbol: 'BTCUSDT', side: 'buy', price, quantity: '1' })
         return {
@@ -153,6 +171,7 @@ export function describeTarget(name: string, options: DescribeTargetOptions): vo
           last_run_id: 'r',
           row_hash: rowHash(content),
           extra: null,
+          source_stream: null,
           ...content,
         }
       })

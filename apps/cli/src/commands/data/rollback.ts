@@ -1,8 +1,8 @@
-import { rollbackRun } from '@ledgerport/core'
+import { rollbackRun, rollbackSource } from '@ledgerport/core'
 import { Command, Option } from 'commander'
 import { DEFAULT_TARGET_URL } from '../../options/data-options.js'
 import { confirm } from '../../output/confirm.js'
-import { EXIT_FAILED, EXIT_OK } from '../../output/exit-code.js'
+import { EXIT_FAILED, EXIT_OK, UsageError } from '../../output/exit-code.js'
 import { renderTable } from '../../output/render-table.js'
 import { usingTarget } from '../../using-target.js'
 import type { CommandContext } from '../migrate/command-context.js'
@@ -13,6 +13,8 @@ interface RollbackOptions {
   readonly dryRun?: boolean
   readonly yes?: boolean
   readonly json?: boolean
+  readonly source?: string
+  readonly stream?: string
 }
 
 /** `ledgerport rollback RUN_ID`: delete what a run inserted and restore what it updated. */
@@ -21,7 +23,9 @@ export function rollbackCommand(context: CommandContext): Command {
     .description(
       'undo a run: delete the rows it inserted and restore the rows it updated (newest runs first with --cascade)',
     )
-    .argument('<runId>', 'the run to undo (see `ledgerport runs`)')
+    .argument('[runId]', 'the run to undo (see `ledgerport runs`)')
+    .option('--source <name>', 'instead of a run: remove everything this source wrote (e.g. json-files)')
+    .option('--stream <name>', 'with --source: only what this stream wrote (e.g. pending_orders)')
     .addOption(
       new Option('--to <url>', 'target database URL').default(DEFAULT_TARGET_URL).env('LEDGERPORT_TO'),
     )
@@ -29,8 +33,11 @@ export function rollbackCommand(context: CommandContext): Command {
     .option('--dry-run', 'say what would be undone; change nothing')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--json', 'print a JSON report on stdout')
-    .action(async (runId: string, options: RollbackOptions) => {
+    .action(async (runId: string | undefined, options: RollbackOptions) => {
       const { terminal } = context
+      if (options.source) return rollbackSourceAction(context, options)
+      if (!runId)
+        throw new UsageError('Give a RUN_ID (see `ledgerport runs`), or --source NAME [--stream NAME].')
       await usingTarget(options.to, async (target, displayUrl) => {
         if (
           !options.dryRun &&
@@ -74,4 +81,35 @@ export function rollbackCommand(context: CommandContext): Command {
         )
       })
     })
+}
+
+async function rollbackSourceAction(context: CommandContext, options: RollbackOptions): Promise<void> {
+  const { terminal } = context
+  const what = `everything ${options.source}${options.stream ? ` (stream ${options.stream})` : ''} wrote`
+  await usingTarget(options.to, async (target, displayUrl) => {
+    if (!options.dryRun && !(await confirm(terminal, `Remove ${what} from ${displayUrl}?`, options.yes))) {
+      terminal.err('Cancelled.')
+      return
+    }
+    const result = await rollbackSource(target, {
+      source: options.source!,
+      ...(options.stream ? { stream: options.stream } : {}),
+      ...(options.dryRun ? { dryRun: true } : {}),
+    })
+    context.setExitCode(result.error ? EXIT_FAILED : EXIT_OK)
+    if (options.json) {
+      terminal.out(
+        JSON.stringify(
+          { command: 'rollback', ok: !result.error, ...result, error: result.error?.message ?? null },
+          null,
+          2,
+        ),
+      )
+      return
+    }
+    if (result.error) return terminal.err(terminal.style.red(`error: ${result.error.message}`))
+    const rows = Object.entries(result.deleted).map(([table, count]) => [table, String(count)])
+    terminal.out(result.dryRun ? `DRY RUN: nothing was changed. Would remove ${what}:` : `Removed ${what}:`)
+    terminal.out(rows.length ? renderTable(['table', 'deleted'], rows) : 'Nothing to remove.')
+  })
 }
