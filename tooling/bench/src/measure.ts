@@ -10,7 +10,10 @@ export interface Measurement {
   readonly maxMs: number
   /** Every timed run, in ms, in the order they ran. */
   readonly samplesMs: ReadonlyArray<number>
-  /** The process's peak resident set size so far (a high-water mark, not this case's alone), in MB. */
+  /**
+   * The process's peak resident set size once the case (with {@link compare}: all compared cases)
+   * had run, in MB: a high-water mark of the process, not of this case alone.
+   */
   readonly peakRssMb: number
 }
 
@@ -30,25 +33,47 @@ export interface MeasureOptions<S> {
 
 /** Runs a case `warmup + runs` times and reports the median wall time and peak RSS. */
 export async function measure<S = undefined>(options: MeasureOptions<S>): Promise<Measurement> {
+  const [measurement] = await compare([options], options)
+  return measurement!
+}
+
+/**
+ * Measures several cases (a baseline and what is compared with it) in interleaved rounds, the
+ * order alternating each round, so drift in the machine's load or disk affects them alike and
+ * their ratio stays meaningful. Each case's own `runs`/`warmup` are ignored; `options` sets them.
+ */
+export async function compare(
+  cases: ReadonlyArray<MeasureOptions<any>>,
+  options: { readonly runs?: number; readonly warmup?: number } = {},
+): Promise<Measurement[]> {
   const runs = options.runs ?? 5
   const warmup = options.warmup ?? 1
   if (runs < 1) throw new RangeError('measure: runs must be at least 1.')
-  const samplesMs: number[] = []
-  for (let index = 0; index < warmup + runs; index++) {
-    const state = (await options.setup?.()) as S
-    try {
-      const { wallMs } = await timed(() => options.run(state))
-      if (index >= warmup) samplesMs.push(wallMs)
-    } finally {
-      await options.teardown?.(state)
+  const samples: number[][] = cases.map(() => [])
+  for (let round = 0; round < warmup + runs; round++) {
+    const order = cases.map((_, index) => index)
+    if (round % 2) order.reverse()
+    for (const index of order) {
+      const wallMs = await runOnce(cases[index]!)
+      if (round >= warmup) samples[index]!.push(wallMs)
     }
   }
-  return {
+  const rss = peakRssMb()
+  return samples.map((samplesMs) => ({
     wallMs: median(samplesMs),
     minMs: Math.min(...samplesMs),
     maxMs: Math.max(...samplesMs),
     samplesMs,
-    peakRssMb: peakRssMb(),
+    peakRssMb: rss,
+  }))
+}
+
+async function runOnce<S>(options: MeasureOptions<S>): Promise<number> {
+  const state = (await options.setup?.()) as S
+  try {
+    return (await timed(() => options.run(state))).wallMs
+  } finally {
+    await options.teardown?.(state)
   }
 }
 

@@ -8,13 +8,15 @@ import {
   Migrator as LedgerportMigrator,
 } from '@ledgerport/core'
 import { FileMigrationProvider, Migrator as KyselyMigrator } from 'kysely'
-import { measure } from '../measure.js'
+import { compare, measure } from '../measure.js'
 import { type BenchRow, benchRow } from '../report.js'
 import { createWorkDir } from '../work-dir.js'
 
 const SUITE = 'migrate'
 const LIST_COUNT = 1_000
 const APPLY_COUNT = 200
+/** Timed runs per case (after one warm-up), interleaved with the baseline's. */
+const RUNS = 9
 
 /**
  * The schema migrator:
@@ -46,7 +48,7 @@ async function listCases(root: string): Promise<BenchRow[]> {
       benchRow(
         SUITE,
         `list: ${LIST_COUNT} applied .sql, ledgerport`,
-        await measure({ run: () => listed(migrator) }),
+        await measure({ runs: RUNS, run: () => listed(migrator) }),
       ),
     )
   } finally {
@@ -61,28 +63,30 @@ async function listCases(root: string): Promise<BenchRow[]> {
   try {
     const kysely = kyselyMigrator(kyselyDb, jsFolder)
     await expectApplied(await kysely.migrateToLatest(), LIST_COUNT)
+    const migrator = ledgerport(ledgerportDb, jsFolder)
+    await expectApplied(await migrator.migrateToLatest(), LIST_COUNT)
+    const [kyselyList, ledgerportList] = await compare(
+      [
+        {
+          run: async () => {
+            const migrations = await kysely.getMigrations()
+            if (migrations.filter((m) => m.executedAt).length !== LIST_COUNT)
+              throw new Error('Kysely listed the wrong migrations')
+          },
+        },
+        { run: () => listed(migrator) },
+      ],
+      { runs: RUNS },
+    )
     const baseline = benchRow(
       SUITE,
       `list: ${LIST_COUNT} applied .mjs, Kysely getMigrations()`,
-      await measure({
-        run: async () => {
-          const migrations = await kysely.getMigrations()
-          if (migrations.filter((m) => m.executedAt).length !== LIST_COUNT)
-            throw new Error('Kysely listed the wrong migrations')
-        },
-      }),
+      kyselyList!,
       'self',
     )
-    const migrator = ledgerport(ledgerportDb, jsFolder)
-    await expectApplied(await migrator.migrateToLatest(), LIST_COUNT)
     rows.push(
       baseline,
-      benchRow(
-        SUITE,
-        `list: ${LIST_COUNT} applied .mjs, ledgerport`,
-        await measure({ run: () => listed(migrator) }),
-        baseline,
-      ),
+      benchRow(SUITE, `list: ${LIST_COUNT} applied .mjs, ledgerport`, ledgerportList!, baseline),
     )
   } finally {
     await kyselyDb.close()
@@ -105,26 +109,33 @@ async function applyCases(root: string): Promise<BenchRow[]> {
     await state.connection.close()
     await rm(state.dir, { recursive: true, force: true })
   }
+  const [kyselyApply, ledgerportApply] = await compare(
+    [
+      {
+        setup: fresh,
+        run: async ({ connection, folder }) =>
+          expectApplied(await kyselyMigrator(connection, folder).migrateToLatest(), APPLY_COUNT),
+        teardown: done,
+      },
+      {
+        setup: fresh,
+        run: async ({ connection, folder }) =>
+          expectApplied(await ledgerport(connection, folder).migrateToLatest(), APPLY_COUNT),
+        teardown: done,
+      },
+    ],
+    { runs: RUNS },
+  )
   const baseline = benchRow(
     SUITE,
     `apply: ${APPLY_COUNT} create-table .mjs, Kysely Migrator`,
-    await measure({
-      setup: fresh,
-      run: async ({ connection, folder }) =>
-        expectApplied(await kyselyMigrator(connection, folder).migrateToLatest(), APPLY_COUNT),
-      teardown: done,
-    }),
+    kyselyApply!,
     'self',
   )
   const candidate = benchRow(
     SUITE,
     `apply: ${APPLY_COUNT} create-table .mjs, ledgerport`,
-    await measure({
-      setup: fresh,
-      run: async ({ connection, folder }) =>
-        expectApplied(await ledgerport(connection, folder).migrateToLatest(), APPLY_COUNT),
-      teardown: done,
-    }),
+    ledgerportApply!,
     baseline,
   )
   return [baseline, candidate]
