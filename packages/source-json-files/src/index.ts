@@ -1,1 +1,9 @@
-export {}
+export * from './batch-builder.js'
+export * from './decimal-math.js'
+export * from './fields.js'
+export * from './json-files-source.js'
+export * from './json-stream.js'
+export * from './pending-orders.js'
+export * from './seen-keys.js'
+export * from './trades-history.js'
+export * from './vocabularies.js'

@@ -74,7 +74,7 @@ export async function* readJsonItems(
   display: string,
   options: ReadJsonOptions,
 ): AsyncGenerator<JsonItem> {
-  const input = createReadStream(file, { highWaterMark: 1 << 20 })
+  const input = createReadStream(file, { highWaterMark: 1 << 14 })
   const fixer = new NonFiniteNumbers()
   const parser = new Parser({ streamValues: false })
   const walker = new ItemWalker(display, options)
@@ -188,7 +188,7 @@ class ItemWalker {
         return
       case 'keyValue':
         this.#topKey = String(token.value)
-        this.#mode = 'none'
+        this.#mode = this.#options.entries ? 'items' : 'none'
         return
       default:
         if (this.#depth === 0) {
@@ -196,7 +196,12 @@ class ItemWalker {
             `${this.#display} holds a single ${token.name.replace('Value', '')} value, not ${this.#expected()}.`,
           )
         }
-        // A scalar under a top-level key that is not a section (e.g. `last_run`): nothing to read.
+        if (this.#topKey !== null && token.name !== 'nullValue' && this.#options.sections?.includes(this.#topKey)) {
+          throw new JsonFileError(
+            `${this.#display}: "${this.#topKey}" is a ${token.name.replace('Value', '')}, not an array of records.`,
+          )
+        }
+        // A scalar under a top-level key that is not a section (e.g. `last_run`), or null: nothing to read.
         this.#topKey = null
     }
   }
@@ -377,7 +382,7 @@ const WORDS: ReadonlyArray<readonly [Buffer, Buffer]> = [
  * Rewrites Python's non-standard JSON numbers `NaN`, `Infinity`, `-Infinity` (outside strings) as
  * strings, so stream-json reads them; everything else passes through byte for byte.
  */
-class NonFiniteNumbers extends Transform {
+export class NonFiniteNumbers extends Transform {
   #inString = false
   #escaped = false
   #carry: Buffer | undefined

@@ -1,1 +1,6 @@
-export {}
+export * from './account.js'
+export * from './folder-context.js'
+export * from './holdings.js'
+export * from './paper-orders.js'
+export * from './paper-trading-source.js'
+export * from './transactions.js'

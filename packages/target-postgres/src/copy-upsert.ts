@@ -1,12 +1,22 @@
-import type { DatabaseConnection, EntityName, TargetRow, UpsertCounts } from '@ledgerport/core'
-import { tableColumns } from '@ledgerport/core'
+import {
+  classifyRows,
+  type DatabaseConnection,
+  type EntityName,
+  type ExistingRow,
+  journalBeforeImages,
+  type TargetRow,
+  tableColumns,
+  type UpsertCounts,
+} from '@ledgerport/core'
 import { type Kysely, sql } from 'kysely'
 import { from as copyFrom } from 'pg-copy-streams'
 
 /**
- * Upserts a batch the PostgreSQL way: COPY the rows into a session-local staging table, count
- * what is new, changed, equal or already written by this run, journal the before-images of the
- * changed rows, then one `INSERT … SELECT … ON CONFLICT (id) DO UPDATE`. All in the caller's transaction.
+ * Upserts a batch the PostgreSQL way, in the caller's transaction: one indexed lookup of the batch's
+ * ids classifies rows as new, changed, equal or already written by this run (the same rule as every
+ * target); new rows are COPYed straight into the table; changed rows have their before-images
+ * journaled, are COPYed into a session-local staging table and applied with one `UPDATE … FROM`.
+ * Equal rows cost only the lookup, so an unchanged re-run writes nothing.
  */
 export async function copyUpsert(
   db: Kysely<any>,
@@ -17,71 +27,81 @@ export async function copyUpsert(
 ): Promise<UpsertCounts> {
   if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0, duplicates: 0 }
   const columns = tableColumns(entity)
-  const table = sql.table(entity)
-  const stage = sql.table(`ledgerport_stage_${entity}`)
-  await sql`create temp table if not exists ${stage} (like ${table}) on commit delete rows`.execute(db)
+  const ids = rows.map((row) => String(row.id))
+  const { rows: found } = await sql<ExistingRow & { id: string }>`
+    select id, row_hash, first_run_id, last_run_id from ${sql.table(entity)} where id = any(${ids}::uuid[])`.execute(
+    db,
+  )
+  const existing = new Map(found.map((row) => [String(row.id), row]))
+  const { inserts, updates, unchanged, duplicates } = classifyRows(rows, existing, runId)
   const client = await connection.postgresClient!(db)
-  await new Promise<void>((resolve, reject) => {
-    const stream = client.query(
-      copyFrom(`COPY ledgerport_stage_${entity} (${columns.map(quote).join(', ')}) FROM STDIN`),
+  if (inserts.length) await copyRows(client, quote(entity), columns, inserts)
+  if (updates.length) {
+    await journalBeforeImages(
+      db,
+      'postgres',
+      entity,
+      updates.map((row) => String(row.id)),
+      runId,
     )
-    stream.on('error', reject)
-    stream.on('finish', resolve)
-    const chunk: string[] = []
-    for (const row of rows) {
-      chunk.push(columns.map((column) => copyText(row[column])).join('\t'))
-      if (chunk.length === 1_000) {
-        stream.write(`${chunk.join('\n')}\n`)
-        chunk.length = 0
-      }
-    }
-    if (chunk.length) stream.write(`${chunk.join('\n')}\n`)
-    stream.end()
-  })
-  const mine = sql`(t.first_run_id = ${runId} or t.last_run_id = ${runId})`
-  const { rows: counted } = await sql<Record<'inserted' | 'duplicates' | 'unchanged' | 'updated', string>>`
-    select count(*) filter (where t.id is null) as inserted,
-           count(*) filter (where t.id is not null and ${mine}) as duplicates,
-           count(*) filter (where t.id is not null and not ${mine} and t.row_hash = s.row_hash) as unchanged,
-           count(*) filter (where t.id is not null and not ${mine} and t.row_hash <> s.row_hash) as updated
-    from ${stage} s left join ${table} t on t.id = s.id`.execute(db)
-  const counts = counted[0]!
-  if (Number(counts.updated) > 0) {
-    await sql`insert into ledgerport_journal (run_id, entity, row_id, before, created_at)
-      select ${runId}, ${entity}, t.id, to_jsonb(t), now() from ${table} t join ${stage} s on s.id = t.id
-      where not ${mine} and t.row_hash <> s.row_hash`.execute(db)
-  }
-  if (Number(counts.inserted) + Number(counts.updated) > 0) {
-    const list = sql.join(columns.map((c) => sql.id(c)))
-    const sourceList = sql.join(columns.map((c) => sql.ref(`s.${c}`)))
-    const updates = sql.join(
+    const stage = `ledgerport_stage_${entity}`
+    await sql`create temp table if not exists ${sql.table(stage)} (like ${sql.table(entity)}) on commit delete rows`.execute(
+      db,
+    )
+    await copyRows(client, quote(stage), columns, updates)
+    const assignments = sql.join(
       columns
         .filter((c) => c !== 'id' && c !== 'first_run_id')
-        .map((c) => sql`${sql.id(c)} = excluded.${sql.id(c)}`),
+        .map((c) => sql`${sql.id(c)} = s.${sql.id(c)}`),
     )
-    await sql`insert into ${table} (${list})
-      select ${sourceList} from ${stage} s left join ${table} t on t.id = s.id
-      where t.id is null or (not ${mine} and t.row_hash <> s.row_hash)
-      on conflict (id) do update set ${updates}`.execute(db)
+    await sql`update ${sql.table(entity)} t set ${assignments} from ${sql.table(stage)} s where t.id = s.id`.execute(
+      db,
+    )
+    await sql`truncate ${sql.table(stage)}`.execute(db)
   }
-  await sql`truncate ${stage}`.execute(db)
-  return {
-    inserted: Number(counts.inserted),
-    updated: Number(counts.updated),
-    unchanged: Number(counts.unchanged),
-    duplicates: Number(counts.duplicates),
-  }
+  return { inserted: inserts.length, updated: updates.length, unchanged, duplicates }
+}
+
+/** COPYs rows into a table in COPY's text format, in chunks of about 1 MB. */
+async function copyRows(
+  client: Awaited<ReturnType<NonNullable<DatabaseConnection['postgresClient']>>>,
+  table: string,
+  columns: ReadonlyArray<string>,
+  rows: ReadonlyArray<TargetRow>,
+): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const stream = client.query(copyFrom(`COPY ${table} (${columns.map(quote).join(', ')}) FROM STDIN`))
+    stream.on('error', reject)
+    stream.on('finish', resolve)
+    let chunk = ''
+    for (const row of rows) {
+      for (let i = 0; i < columns.length; i++) {
+        if (i) chunk += '\t'
+        chunk += copyText(row[columns[i]!])
+      }
+      chunk += '\n'
+      if (chunk.length > 1_000_000) {
+        stream.write(chunk)
+        chunk = ''
+      }
+    }
+    if (chunk) stream.write(chunk)
+    stream.end()
+  })
 }
 
 function quote(name: string): string {
   return `"${name.replace(/"/g, '""')}"`
 }
 
+const NEEDS_ESCAPE = /[\\\t\n\r]/
+
 /** A value in COPY's text format: `\N` for NULL, backslash escapes for tab, newline, CR and backslash. */
 function copyText(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '\\N'
   if (typeof value === 'boolean') return value ? 't' : 'f'
   if (typeof value === 'number') return String(value)
+  if (!NEEDS_ESCAPE.test(value)) return value
   return value.replace(/[\\\t\n\r]/g, (ch) =>
     ch === '\\' ? '\\\\' : ch === '\t' ? '\\t' : ch === '\n' ? '\\n' : '\\r',
   )

@@ -1,9 +1,11 @@
 import { type BenchRow, renderTable, writeResults } from './report.js'
+import { engineSuite } from './suites/engine.js'
 import { migrateSuite } from './suites/migrate.js'
 
 /** Every suite, in the order `pnpm bench` runs them. Later suites (engine, replicate, freqtrade) go here. */
 const SUITES: Readonly<Record<string, () => Promise<BenchRow[]>>> = {
   migrate: migrateSuite,
+  engine: () => engineSuite(),
 }
 
 /**
@@ -11,7 +13,7 @@ const SUITES: Readonly<Record<string, () => Promise<BenchRow[]>>> = {
  * and writes the same rows as JSON under `tooling/bench/results/`. Exit 2 for an unknown suite.
  */
 async function main(argv: ReadonlyArray<string>): Promise<number> {
-  const requested = argv.filter((arg) => arg !== '--')
+  const requested = argv.filter((arg) => arg !== '--' && !arg.startsWith('--'))
   if (requested.some((arg) => arg === '--help' || arg === '-h')) {
     console.log(`Usage: pnpm bench [suite...]\nSuites: ${Object.keys(SUITES).join(', ')}`)
     return 0

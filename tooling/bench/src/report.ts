@@ -23,6 +23,10 @@ export interface BenchRow {
   readonly ratio?: number
   /** The process's peak RSS after this case, in MB. */
   readonly peakRssMb: number
+  /** Rows the case moved, when it moves rows. */
+  readonly rows?: number
+  /** `rows` per second of `wallMs`. */
+  readonly rowsPerSecond?: number
 }
 
 /** A bench row from a measurement, compared with `baseline` when given (a row of the same suite). */
@@ -52,15 +56,16 @@ export function benchRow(
 
 /** The rows as an aligned text table: suite, case, wall ms, ratio to baseline, peak RSS MB. */
 export function renderTable(rows: ReadonlyArray<BenchRow>): string {
-  const header = ['suite', 'case', 'wall ms', 'ratio to baseline', 'peak RSS MB']
+  const header = ['suite', 'case', 'wall ms', 'ratio to baseline', 'rows/s', 'peak RSS MB']
   const body = rows.map((row) => [
     row.suite,
     row.case,
     row.wallMs.toFixed(1),
     row.ratio === undefined ? '-' : row.baseline === row.case ? 'baseline' : `${row.ratio.toFixed(2)}x`,
+    row.rowsPerSecond === undefined ? '-' : row.rowsPerSecond.toLocaleString('en'),
     row.peakRssMb.toFixed(1),
   ])
-  const numeric = [false, false, true, true, true]
+  const numeric = [false, false, true, true, true, true]
   const widths = header.map((title, column) =>
     Math.max(title.length, ...body.map((cells) => cells[column]!.length)),
   )

@@ -1,2 +1,5 @@
 export * from './databases.js'
+export * from './fixtures/broker-json.js'
+export * from './fixtures/bybit-v2.js'
+export * from './fixtures/freqtrade.js'
 export * from './hrana-server.js'

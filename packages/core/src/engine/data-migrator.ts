@@ -314,21 +314,25 @@ export class DataMigrator {
           ? await props.source.count(stream).catch(() => undefined)
           : undefined
       const iterator = props.source.read(stream, from)[Symbol.asyncIterator]()
-      let next = iterator.next()
-      let lastCheckpoint: SourceBatch['checkpoint'] | null = from ?? null
-      for (;;) {
-        const item = await next
-        if (item.done) break
-        // Read ahead: the next batch is read while this one is written.
-        next = iterator.next()
-        const batch = item.value
-        const prepared = prepareRecords(batch.records, {
+      const prepare = (batch: SourceBatch) => ({
+        batch,
+        prepared: prepareRecords(batch.records, {
           source: props.sourceName,
           runId,
           timeZone: props.timeZone ?? 'UTC',
           stream: stream.name,
           ...(props.userId !== undefined ? { userId: props.userId } : {}),
-        })
+        }),
+      })
+      // Read ahead: the next batch is read and prepared while this one is written.
+      const readNext = () => iterator.next().then((item) => (item.done ? undefined : prepare(item.value)))
+      let next = readNext()
+      let lastCheckpoint: SourceBatch['checkpoint'] | null = from ?? null
+      for (;;) {
+        const item = await next
+        if (!item) break
+        next = readNext()
+        const { batch, prepared } = item
         const batchRejects = [
           ...(batch.rejects ?? []).map((r) => ({ ...r, stream: r.stream ?? stream.name })),
           ...prepared.rejects,

@@ -2,7 +2,7 @@ import type { CanonicalRecord, EntityRef, Reject } from '../model/canonical-reco
 import { ENTITIES, ENTITY_COLUMNS, type EntityName } from '../model/entities.js'
 import { canonicalId } from '../model/ids.js'
 import { normalizeRecord } from '../model/normalize-record.js'
-import { rowHash } from '../model/row-hash.js'
+import { rowHashOfKeys } from '../model/row-hash.js'
 import type { TargetRow } from '../plugin/target-plugin.js'
 
 /** The source that owns the `users` row `--user-id` creates. */
@@ -37,6 +37,14 @@ export interface PreparedRecords {
 const USER_COLUMN = new Set(
   ENTITIES.filter((entity) => ENTITY_COLUMNS[entity].some((c) => c.name === 'user_id')),
 )
+
+const CONTENT_COLUMNS = Object.fromEntries(
+  ENTITIES.map((e) => [e, ENTITY_COLUMNS[e].map((c) => c.name)]),
+) as Record<EntityName, string[]>
+/** What `row_hash` covers: the table's own columns and `extra`, sorted once. */
+const HASHED_COLUMNS = Object.fromEntries(
+  ENTITIES.map((e) => [e, [...CONTENT_COLUMNS[e], 'extra'].sort()]),
+) as Record<EntityName, string[]>
 
 /**
  * Validates and normalises source records, resolves references to ids, and computes each row's id
@@ -82,24 +90,26 @@ export function prepareRecords(
     }
     seen.add(id)
     naiveTimes += normalized.naiveTimes
-    const content: Record<string, string | number | boolean | null> = {}
-    for (const [column, value] of Object.entries(normalized.values)) {
-      content[column] =
-        value !== null && typeof value === 'object'
-          ? canonicalId(value.ref, value.source ?? options.source, value.sourceKey)
-          : value
-    }
-    content.extra = normalized.extra
-    const row: TargetRow = {
+    // Built in table column order, so every row of a table shares one object shape.
+    const row: Record<string, string | number | boolean | null> = {
       id,
       source: options.source,
       source_key: record.sourceKey,
       first_run_id: options.runId,
       last_run_id: options.runId,
-      row_hash: rowHash(content),
+      row_hash: '',
+      extra: normalized.extra,
       source_stream: options.stream,
-      ...content,
     }
+    const values = normalized.values
+    for (const column of CONTENT_COLUMNS[record.entity]) {
+      const value = values[column]
+      row[column] =
+        value !== null && typeof value === 'object'
+          ? canonicalId(value.ref, value.source ?? options.source, value.sourceKey)
+          : (value ?? null)
+    }
+    row.row_hash = rowHashOfKeys(row, HASHED_COLUMNS[record.entity])
     const list = rows.get(record.entity)
     if (list) list.push(row)
     else rows.set(record.entity, [row])

@@ -101,7 +101,7 @@ export async function upsertRows(
   if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0, duplicates: 0 }
   const columns = tableColumns(entity)
   const chunk = Math.max(1, Math.floor(MAX_PARAMETERS[connection.kind] / columns.length))
-  const existing = new Map<string, { row_hash: string; first_run_id: string; last_run_id: string }>()
+  const existing = new Map<string, ExistingRow>()
   const ids = rows.map((row) => String(row.id))
   for (let i = 0; i < ids.length; i += 5_000) {
     const found = await db
@@ -109,19 +109,9 @@ export async function upsertRows(
       .select(['id', 'row_hash', 'first_run_id', 'last_run_id'])
       .where('id', 'in', ids.slice(i, i + 5_000))
       .execute()
-    for (const row of found) existing.set(String(row.id), row as never)
+    for (const row of found) existing.set(String(row.id), row as ExistingRow)
   }
-  const inserts: TargetRow[] = []
-  const updates: TargetRow[] = []
-  let unchanged = 0
-  let duplicates = 0
-  for (const row of rows) {
-    const before = existing.get(String(row.id))
-    if (!before) inserts.push(row)
-    else if (before.first_run_id === runId || before.last_run_id === runId) duplicates++
-    else if (before.row_hash === row.row_hash) unchanged++
-    else updates.push({ ...row, first_run_id: before.first_run_id })
-  }
+  const { inserts, updates, unchanged, duplicates } = classifyRows(rows, existing, runId)
   const encode = (row: TargetRow): Record<string, unknown> => {
     if (connection.kind === 'postgres') return row
     const out: Record<string, unknown> = {}
@@ -158,6 +148,47 @@ export async function upsertRows(
     }
   }
   return { inserted: inserts.length, updated: updates.length, unchanged, duplicates }
+}
+
+/** What a target already holds for a row id: enough to classify an incoming row. */
+export interface ExistingRow {
+  readonly row_hash: string
+  readonly first_run_id: string
+  readonly last_run_id: string
+}
+
+/** A batch split by what the target already holds. */
+export interface ClassifiedRows {
+  /** Rows the target does not have. */
+  readonly inserts: TargetRow[]
+  /** Rows whose `row_hash` changed, carrying the existing `first_run_id`. */
+  readonly updates: TargetRow[]
+  readonly unchanged: number
+  /** Rows this run already wrote. */
+  readonly duplicates: number
+}
+
+/**
+ * Splits a batch into new, changed, equal, and already-written-by-this-run rows, given the
+ * existing rows with the same ids. Every target's upsert uses it, so all count alike.
+ */
+export function classifyRows(
+  rows: ReadonlyArray<TargetRow>,
+  existing: ReadonlyMap<string, ExistingRow>,
+  runId: string,
+): ClassifiedRows {
+  const inserts: TargetRow[] = []
+  const updates: TargetRow[] = []
+  let unchanged = 0
+  let duplicates = 0
+  for (const row of rows) {
+    const before = existing.get(String(row.id))
+    if (!before) inserts.push(row)
+    else if (before.first_run_id === runId || before.last_run_id === runId) duplicates++
+    else if (before.row_hash === row.row_hash) unchanged++
+    else updates.push({ ...row, first_run_id: before.first_run_id })
+  }
+  return { inserts, updates, unchanged, duplicates }
 }
 
 /** Copies the current rows with these ids into `ledgerport_journal` as JSON before-images. */

@@ -1,4 +1,5 @@
 import type { CanonicalRecord, EntityRef } from '../model/canonical-record.js'
+import type { EntityName } from '../model/entities.js'
 import type {
   Checkpoint,
   Source,
@@ -19,6 +20,8 @@ export interface SyntheticSourceOptions {
   readonly changeEvery?: number
   /** Emits `rejectEvery`-th round trip with an invalid price (for reject tests). Default is none. */
   readonly rejectEvery?: number
+  /** Only records of this table (e.g. `orders` for the bench), from the `trading` stream only. Default is all. */
+  readonly only?: EntityName
 }
 
 const STREAMS: ReadonlyArray<StreamDescriptor> = [
@@ -58,7 +61,10 @@ export function createSyntheticSource(
   const settings: SyntheticSourceOptions = { trades: 1_000, seed: 1, ...options }
   const size = settings.batchSize ?? batchSize
   return {
-    discover: async () => STREAMS,
+    discover: async () =>
+      settings.only
+        ? STREAMS.filter((s) => s.name === 'trading').map((s) => ({ ...s, entities: [settings.only!] }))
+        : STREAMS,
     count: async (stream) => (stream.name === 'accounts' ? USERS * 6 : settings.trades),
     read: (stream: StreamDescriptor, from?: Checkpoint) =>
       stream.name === 'accounts' ? readAccounts(settings, from) : readTrading(settings, size, from),
@@ -67,12 +73,13 @@ export function createSyntheticSource(
 }
 
 /** The synthetic source as a plugin (`--from synthetic`), for the CLI's demo and bench. */
-export const syntheticSource: SourcePlugin<Pick<SyntheticSourceOptions, 'trades' | 'seed'>> = {
+export const syntheticSource: SourcePlugin<Pick<SyntheticSourceOptions, 'trades' | 'seed' | 'only'>> = {
   name: 'synthetic',
   summary: 'Seeded synthetic trading records of every canonical table (tests, demos, bench)',
   options: {
     trades: { type: 'number', description: 'round trips to generate', default: 1000 },
     seed: { type: 'number', description: 'PRNG seed', default: 1 },
+    only: { type: 'string', description: 'only records of this table (e.g. orders)' },
   },
   create: (options, context) => createSyntheticSource(options, context.batchSize),
 }
@@ -174,7 +181,8 @@ async function* readTrading(
     return batch
   }
   while (index < settings.trades) {
-    records.push(...tradeRecords(settings, index))
+    const trade = tradeRecords(settings, index)
+    records.push(...(settings.only ? trade.filter((record) => record.entity === settings.only) : trade))
     index++
     if (records.length >= size) yield flush()
   }

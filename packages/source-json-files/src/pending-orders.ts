@@ -1,0 +1,105 @@
+import { mapVocabulary } from '@ledgerport/core'
+import type { Mapped } from './batch-builder.js'
+import { FieldReader, isObject, notAnObject } from './fields.js'
+import { type JsonItem, jsonPath } from './json-stream.js'
+import type { SeenKeys } from './seen-keys.js'
+import { ORDER_STATUS, orderType, SIDE } from './vocabularies.js'
+
+/** What mapping the items of one `pending_orders.json` needs. */
+export interface PendingContext {
+  readonly file: string
+  readonly timezone: string
+  /** Broker order ids seen so far. */
+  readonly seen: SeenKeys
+}
+
+/**
+ * One order of `pending_orders.json` → an order keyed by its broker order id. The bot writes no side:
+ * its entries are buys (`AMO` market or limit orders) and the sell engine registers its exits as
+ * `REGULAR` `LIMIT` orders, so a missing side is `sell` for those and `buy` otherwise.
+ */
+export function mapPendingOrder(context: PendingContext, item: JsonItem): Mapped {
+  const path = jsonPath(item.section, item.index)
+  const location = { file: context.file, path }
+  if (!isObject(item.value))
+    return { reject: notAnObject(context.file, path, 'orders', item.value, 'an order') }
+  const order = item.value
+  const r = new FieldReader(order, context.timezone)
+  const orderId = r.text('order_id', false, 'an order id')
+  const symbol = r.symbol('symbol', 'ticker')
+  const qty = r.decimal(['qty', 'quantity'], { required: true, positive: true, what: 'a quantity' })
+  const filled = r.decimal(['executed_qty', 'filled_qty'], { what: 'a quantity' })
+  if (filled?.startsWith('-')) r.issue('executed_qty', `${filled} is below 0; fix it or remove the order`)
+  const price = r.decimal('price', { money: true, zeroIsNone: true, what: 'a price' })
+  const placedAt = r.time(['placed_at', 'timestamp'], false, 'a placed_at time')
+  const lastCheck = r.time('last_status_check')
+  const rawType = r.text('order_type')
+  const variety = typeof order.variety === 'string' ? order.variety : undefined
+  const side = readSide(r, () =>
+    variety?.toUpperCase() === 'REGULAR' && rawType?.toUpperCase() === 'LIMIT' ? 'sell' : 'buy',
+  )
+  const rawStatus = r.text('status', true, 'a status')
+  const status = rawStatus === undefined ? undefined : mapVocabulary(rawStatus, ORDER_STATUS).value
+  if (rawStatus !== undefined && status === null) {
+    r.issue(
+      'status',
+      `${JSON.stringify(rawStatus)} is not a known order status (PENDING, OPEN, EXECUTED, COMPLETE, REJECTED, CANCELLED, PARTIALLY_FILLED, TRIGGER_PENDING); fix it or remove the order`,
+    )
+  }
+  if (orderId === undefined && placedAt === undefined && r.issues.length === 0) {
+    r.issue('order_id', 'is missing, and so is placed_at: nothing identifies the order; add its order_id')
+  }
+  const reason = r.text('rejection_reason')
+  const reject = r.reject(context.file, path, 'orders', order)
+  if (reject) return { reject }
+
+  const key = orderId !== undefined ? `pending:${orderId}` : `pending:${symbol!.raw}:${placedAt}`
+  const seen = context.seen.add(key, '', item.index)
+  if ('duplicateOf' in seen || seen.ordinal > 1) {
+    return {
+      duplicate: {
+        location,
+        reason:
+          orderId !== undefined
+            ? `same broker order id ${orderId} as ${'duplicateOf' in seen ? jsonPath(item.section, seen.duplicateOf) : 'an earlier order'} (order ${key}), which was kept`
+            : `same symbol and placed_at as ${'duplicateOf' in seen ? jsonPath(item.section, seen.duplicateOf) : 'an earlier order'}, which was kept`,
+      },
+    }
+  }
+  return {
+    records: [
+      {
+        entity: 'orders',
+        sourceKey: key,
+        location,
+        values: {
+          symbol: symbol!.symbol,
+          raw_symbol: symbol!.raw,
+          side,
+          ...orderType(rawType),
+          status,
+          source_status: rawStatus,
+          quantity: qty,
+          filled_quantity: filled ?? (status === 'filled' ? qty : undefined),
+          price,
+          exchange_order_id: orderId,
+          reason,
+          placed_at: placedAt,
+          updated_at: lastCheck,
+        },
+        extra: r.extra(),
+      },
+    ],
+  }
+}
+
+/** `side` / `transaction_type` (`BUY`, `buy`, `B`…), else `fallback()`; an unknown side is an issue. */
+export function readSide(r: FieldReader, fallback: () => 'buy' | 'sell'): 'buy' | 'sell' | undefined {
+  const found = r.first('side', 'transaction_type', 'txn_type')
+  if (!found) return fallback()
+  const text = r.textOf(found.field, found.value, true, 'a side')
+  if (text === undefined) return undefined
+  const side = mapVocabulary(text, SIDE).value
+  if (side === null) r.issue(found.field, `${JSON.stringify(text)} is not a side (BUY or SELL)`)
+  return side ?? undefined
+}

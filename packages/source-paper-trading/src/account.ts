@@ -1,0 +1,34 @@
+import { addDecimals, FieldReader, type JsonObject, type Mapped } from '@ledgerport/source-json-files'
+import { type FolderContext, userOf } from './folder-context.js'
+
+/**
+ * `account.json` → the folder user's cash balance in `currency`: `free` = available_cash, `used` =
+ * margin_used, `total` = their sum, as of `last_updated`. Capital and P&L figures stay in extra.
+ */
+export function mapAccount(context: FolderContext, account: JsonObject, currency: string): Mapped {
+  const r = new FieldReader(account, context.timezone)
+  const free = r.decimal('available_cash', { required: true, money: true, what: 'an amount' })
+  const used = r.decimal('margin_used', { money: true, what: 'an amount' })
+  const asOf = r.time('last_updated')
+  const reject = r.reject(context.file, '', 'balances', account)
+  if (reject) return { reject }
+  const key = `${context.folder}:balance:${currency}`
+  return {
+    records: [
+      {
+        entity: 'balances',
+        sourceKey: key,
+        location: { file: context.file },
+        values: {
+          ...userOf(context),
+          currency,
+          total: used === undefined ? free : addDecimals(free!, used),
+          free,
+          used,
+          as_of: asOf,
+        },
+        extra: r.extra(),
+      },
+    ],
+  }
+}
