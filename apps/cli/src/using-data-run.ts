@@ -74,7 +74,7 @@ export async function usingDataRun<T>(
   let target: Target | undefined
   try {
     const targetPlugin = await loadTargetPlugin(targetUrl, { importer: (specifier) => import(specifier) })
-    target = await targetPlugin.create(targetUrl, {}, context)
+    target = await targetPlugin.create(targetUrl, options.schema ? { schema: options.schema } : {}, context)
     if (prepare) await target.prepare()
     source = await plugin.create(parsed.values, context)
     return await work({

@@ -286,3 +286,40 @@ async function writeBadSource(dir: string): Promise<string> {
   )
   return dir
 }
+
+describe('ledgerport verify and --schema (CLI)', () => {
+  it('exits 1 when the target disagrees with the source, and works in a PostgreSQL schema', async () => {
+    const database = await createPostgresDatabase()
+    const temp = await createTempDir()
+    try {
+      const base = ['--from', 'synthetic', '--to', database.url, '--schema', 'trading']
+      expect((await runCli(['run', ...base, '--trades', '40', '--yes'], { cwd: temp.path })).code).toBe(0)
+      const same = await runCli(['verify', ...base, '--trades', '40', '--json'], { cwd: temp.path })
+      expect(same.code).toBe(0)
+      const more = await runCli(['verify', ...base, '--trades', '45', '--json'], { cwd: temp.path })
+      expect(more.code).toBe(1)
+      const report = JSON.parse(more.stdout)
+      expect(report.entities.find((e: { entity: string }) => e.entity === 'round_trips')).toMatchObject({
+        sourceCount: 45,
+        targetCount: 40,
+        ok: false,
+      })
+      const runs = await runCli(['runs', '--to', database.url, '--schema', 'trading', '--json'], {
+        cwd: temp.path,
+      })
+      expect(JSON.parse(runs.stdout).runs).toHaveLength(1)
+      const connection = await connect(database.url)
+      try {
+        const { rows } = await (await import('kysely')).sql<{
+          n: string
+        }>`select count(*) as n from trading.round_trips`.execute(connection.db)
+        expect(Number(rows[0]!.n)).toBe(40)
+      } finally {
+        await connection.close()
+      }
+    } finally {
+      await database.drop()
+      await temp.cleanup()
+    }
+  })
+})

@@ -34,7 +34,7 @@ export function readBot(
   const t = (column: string) => schema.trades.has(column)
   const latest = db
     .prepare(
-      `SELECT exchange, strategy${t('stake_currency') ? ', stake_currency' : ''}${t('trading_mode') ? ', trading_mode' : ''} FROM trades ORDER BY id DESC LIMIT 1`,
+      `SELECT exchange${t('strategy') ? ', strategy' : ''}${t('stake_currency') ? ', stake_currency' : ''}${t('trading_mode') ? ', trading_mode' : ''} FROM trades ORDER BY id DESC LIMIT 1`,
     )
     .safeIntegers(true)
     .get() as SqliteRow | undefined

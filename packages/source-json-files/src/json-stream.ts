@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs'
-import { Transform, type TransformCallback } from 'node:stream'
 import { compareDecimals, toDecimal } from '@ledgerport/core'
 import Parser from 'stream-json/Parser.js'
 
@@ -58,13 +57,11 @@ export class JsonFileError extends Error {
   override readonly name = 'JsonFileError'
 }
 
-const QUEUE_HIGH = 512
-
 /**
- * Streams the items of a JSON file with stream-json, never holding more than a few hundred items in
- * memory, so a 1 GB file is read in constant memory. Numbers are kept as written ({@link JsonNumber}).
- * Python's `NaN`, `Infinity` and `-Infinity` (which `json.dump` writes) are read as the strings
- * `"NaN"`, `"Infinity"`, `"-Infinity"`.
+ * Streams the items of a JSON file with stream-json, a 64 KB chunk at a time, holding no more than one
+ * chunk's items in memory, so a 1 GB file is read in constant memory. Numbers are kept as written
+ * ({@link JsonNumber}). Python's `NaN`, `Infinity` and `-Infinity` (which `json.dump` writes) are read
+ * as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`.
  *
  * @throws {JsonFileError} when the file cannot be read, is empty, is not valid JSON (e.g. truncated),
  *   or its top level is not what `options` expects; items before the fault have been yielded.
@@ -74,64 +71,51 @@ export async function* readJsonItems(
   display: string,
   options: ReadJsonOptions,
 ): AsyncGenerator<JsonItem> {
-  const input = createReadStream(file, { highWaterMark: 1 << 14 })
+  const input = createReadStream(file, { highWaterMark: 1 << 16 })
   const fixer = new NonFiniteNumbers()
-  const parser = new Parser({ streamValues: false })
   const walker = new ItemWalker(display, options)
+  // stream-json's tokenizer, driven directly: its tokens go straight to the walker instead of through
+  // a Readable's buffer (which would hold a whole chunk's tokens and cost more in GC than parsing).
+  const parser = new Parser({ streamValues: false })
+  parser.push = (token: unknown): boolean => {
+    if (token !== null) walker.token(token as Token)
+    return true
+  }
   let failure: Error | undefined
-  let ended = false
-  let wake: (() => void) | undefined
-  const signal = (): void => {
-    const resume = wake
-    wake = undefined
-    resume?.()
+  const callback = (error?: Error | null): void => {
+    if (error) failure ??= walker.syntaxError(error)
   }
-  const fail = (error: Error): void => {
-    failure ??= error
-    signal()
-  }
-  input.on('error', (error) =>
-    fail(new JsonFileError(`${display} cannot be read: ${error.message}. Check the path and permissions.`)),
-  )
-  parser.on('error', (error) => fail(walker.syntaxError(error)))
-  parser.on('data', (token: Token) => {
+  const feed = (work: () => void): void => {
     try {
-      walker.token(token)
+      work()
     } catch (error) {
-      fail(error as Error)
-      parser.pause()
-      return
+      failure ??= error instanceof JsonFileError ? error : walker.syntaxError(error as Error)
     }
-    if (walker.queue.length >= QUEUE_HIGH) parser.pause()
-    if (wake && walker.queue.length > 0) signal()
-  })
-  parser.on('end', () => {
-    ended = true
-    signal()
-  })
-  input.pipe(fixer).pipe(parser)
+  }
   try {
-    for (;;) {
-      if (walker.queue.length > 0) {
-        const items = walker.queue
-        walker.queue = []
-        for (const item of items) yield item
-        continue
+    try {
+      for await (const chunk of input) {
+        feed(() => parser._transform(fixer.rewrite(chunk as Buffer, false), 'buffer', callback))
+        if (walker.queue.length > 0) {
+          const items = walker.queue
+          walker.queue = []
+          yield* items
+        }
+        if (failure) throw failure
       }
-      if (failure) throw failure
-      if (ended) {
-        walker.finish()
-        return
-      }
-      await new Promise<void>((resolve) => {
-        wake = resolve
-        parser.resume()
-      })
+    } catch (error) {
+      if (error instanceof JsonFileError) throw error
+      throw new JsonFileError(`${display} cannot be read: ${(error as Error).message}. Check the path and permissions.`)
     }
+    const tail = fixer.end()
+    if (tail) feed(() => parser._transform(tail, 'buffer', callback))
+    if (!failure) feed(() => parser._flush(callback))
+    yield* walker.queue
+    walker.queue = []
+    if (failure) throw failure
+    walker.finish()
   } finally {
     input.destroy()
-    fixer.destroy()
-    parser.destroy()
   }
 }
 
@@ -380,26 +364,18 @@ const WORDS: ReadonlyArray<readonly [Buffer, Buffer]> = [
 
 /**
  * Rewrites Python's non-standard JSON numbers `NaN`, `Infinity`, `-Infinity` (outside strings) as
- * strings, so stream-json reads them; everything else passes through byte for byte.
+ * strings, so stream-json reads them; everything else passes through byte for byte. Feed it the
+ * chunks of a file in order, then call {@link end}.
  */
-export class NonFiniteNumbers extends Transform {
+export class NonFiniteNumbers {
   #inString = false
   #escaped = false
   #carry: Buffer | undefined
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+  /** The chunk, rewritten; a word cut at its end is held back for the next chunk. */
+  rewrite(chunk: Buffer, final: boolean): Buffer {
     const data = this.#carry ? Buffer.concat([this.#carry, chunk]) : chunk
     this.#carry = undefined
-    callback(null, this.#rewrite(data, false))
-  }
-
-  override _flush(callback: TransformCallback): void {
-    const rest = this.#carry
-    this.#carry = undefined
-    callback(null, rest ? this.#rewrite(rest, true) : undefined)
-  }
-
-  #rewrite(data: Buffer, final: boolean): Buffer {
     let parts: Buffer[] | undefined
     let start = 0
     const length = data.length
@@ -438,5 +414,12 @@ export class NonFiniteNumbers extends Transform {
     if (!parts) return data
     parts.push(data.subarray(start))
     return Buffer.concat(parts)
+  }
+
+  /** What was held back, once the input has ended. */
+  end(): Buffer | undefined {
+    const rest = this.#carry
+    this.#carry = undefined
+    return rest ? this.rewrite(rest, true) : undefined
   }
 }

@@ -6,6 +6,7 @@ export interface DataOptions {
   readonly from?: string
   readonly to?: string
   readonly userId?: string
+  readonly schema?: string
   readonly timezone?: string
   readonly batchSize?: string
   readonly json?: boolean
@@ -27,6 +28,7 @@ export function withDataOptions(command: Command, plugin: SourcePlugin<any> | un
     .addOption(
       new Option('--to <url>', 'target database URL').default(DEFAULT_TARGET_URL).env('LEDGERPORT_TO'),
     )
+    .option('--schema <name>', 'PostgreSQL target: schema for the canonical tables (created if missing)')
     .option('--user-id <id>', 'link every row to this user (creates one users row, source cli)')
     .option('--timezone <zone>', 'IANA zone of naive source times', 'UTC')
     .option('--batch-size <n>', 'records per batch', '5000')

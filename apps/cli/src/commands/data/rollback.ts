@@ -9,6 +9,7 @@ import type { CommandContext } from '../migrate/command-context.js'
 
 interface RollbackOptions {
   readonly to: string
+  readonly schema?: string
   readonly cascade?: boolean
   readonly dryRun?: boolean
   readonly yes?: boolean
@@ -29,6 +30,7 @@ export function rollbackCommand(context: CommandContext): Command {
     .addOption(
       new Option('--to <url>', 'target database URL').default(DEFAULT_TARGET_URL).env('LEDGERPORT_TO'),
     )
+    .option('--schema <name>', 'PostgreSQL target: schema of the canonical tables')
     .option('--cascade', "also undo later runs that changed this run's rows, newest first")
     .option('--dry-run', 'say what would be undone; change nothing')
     .option('-y, --yes', 'do not ask for confirmation')
@@ -38,7 +40,7 @@ export function rollbackCommand(context: CommandContext): Command {
       if (options.source) return rollbackSourceAction(context, options)
       if (!runId)
         throw new UsageError('Give a RUN_ID (see `ledgerport runs`), or --source NAME [--stream NAME].')
-      await usingTarget(options.to, async (target, displayUrl) => {
+      await usingTarget(options, async (target, displayUrl) => {
         if (
           !options.dryRun &&
           !(await confirm(terminal, `Roll back run ${runId} in ${displayUrl}?`, options.yes))
@@ -86,7 +88,7 @@ export function rollbackCommand(context: CommandContext): Command {
 async function rollbackSourceAction(context: CommandContext, options: RollbackOptions): Promise<void> {
   const { terminal } = context
   const what = `everything ${options.source}${options.stream ? ` (stream ${options.stream})` : ''} wrote`
-  await usingTarget(options.to, async (target, displayUrl) => {
+  await usingTarget(options, async (target, displayUrl) => {
     if (!options.dryRun && !(await confirm(terminal, `Remove ${what} from ${displayUrl}?`, options.yes))) {
       terminal.err('Cancelled.')
       return

@@ -12,38 +12,41 @@ export function runsCommand(context: CommandContext): Command {
     .addOption(
       new Option('--to <url>', 'target database URL').default(DEFAULT_TARGET_URL).env('LEDGERPORT_TO'),
     )
+    .option('--schema <name>', 'PostgreSQL target: schema of the canonical tables')
     .option('--source <name>', 'only runs of this source')
     .option('--limit <n>', 'at most N runs', '50')
     .option('--json', 'print JSON on stdout')
-    .action(async (options: { to: string; source?: string; limit: string; json?: boolean }) => {
-      await usingTarget(options.to, async (target) => {
-        const runs = await new RunLedger(target.connection.kind).listRuns(target.connection.db, {
-          ...(options.source ? { source: options.source } : {}),
-          limit: Number(options.limit),
+    .action(
+      async (options: { to: string; schema?: string; source?: string; limit: string; json?: boolean }) => {
+        await usingTarget(options, async (target) => {
+          const runs = await new RunLedger(target.connection.kind).listRuns(target.connection.db, {
+            ...(options.source ? { source: options.source } : {}),
+            limit: Number(options.limit),
+          })
+          if (options.json) {
+            context.terminal.out(JSON.stringify({ command: 'runs', runs }, null, 2))
+            return
+          }
+          const total = (run: (typeof runs)[number], key: string) =>
+            String((run.counts?.totals as Record<string, number> | undefined)?.[key] ?? '')
+          context.terminal.out(
+            runs.length
+              ? renderTable(
+                  ['run', 'source', 'status', 'started', 'read', 'inserted', 'updated', 'rejected'],
+                  runs.map((run) => [
+                    run.id,
+                    run.source,
+                    run.status,
+                    run.startedAt,
+                    total(run, 'read'),
+                    total(run, 'inserted'),
+                    total(run, 'updated'),
+                    total(run, 'rejected'),
+                  ]),
+                )
+              : 'No runs yet.',
+          )
         })
-        if (options.json) {
-          context.terminal.out(JSON.stringify({ command: 'runs', runs }, null, 2))
-          return
-        }
-        const total = (run: (typeof runs)[number], key: string) =>
-          String((run.counts?.totals as Record<string, number> | undefined)?.[key] ?? '')
-        context.terminal.out(
-          runs.length
-            ? renderTable(
-                ['run', 'source', 'status', 'started', 'read', 'inserted', 'updated', 'rejected'],
-                runs.map((run) => [
-                  run.id,
-                  run.source,
-                  run.status,
-                  run.startedAt,
-                  total(run, 'read'),
-                  total(run, 'inserted'),
-                  total(run, 'updated'),
-                  total(run, 'rejected'),
-                ]),
-              )
-            : 'No runs yet.',
-        )
-      })
-    })
+      },
+    )
 }
