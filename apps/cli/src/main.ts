@@ -5,6 +5,7 @@ import { pluginsCommand } from './commands/data/plugins.js'
 import { rollbackCommand } from './commands/data/rollback.js'
 import { runCommand } from './commands/data/run.js'
 import { runsCommand } from './commands/data/runs.js'
+import { syncCommand } from './commands/data/sync.js'
 import { verifyCommand } from './commands/data/verify.js'
 import { migrateCommand } from './commands/migrate/index.js'
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './output/exit-code.js'
@@ -51,6 +52,7 @@ export async function main(
     .addCommand(verifyCommand(context, plugin))
     .addCommand(rollbackCommand(context))
     .addCommand(runsCommand(context))
+    .addCommand(syncCommand(context, plugin))
     .addCommand(pluginsCommand(context))
   const exitOverride = (command: Command): void => {
     command.exitOverride().configureOutput({

@@ -1,4 +1,5 @@
 import type {
+  CanonicalRecord,
   Checkpoint,
   Duplicate,
   EntityName,
@@ -8,7 +9,6 @@ import type {
   SourceBatch,
   SourcePlugin,
   StreamDescriptor,
-  CanonicalRecord,
 } from '@ledgerport/core'
 import type { MapContext, MapResult } from './map-context.js'
 import { mapOrder } from './map-order.js'
@@ -96,7 +96,12 @@ export class BybitV2Source implements Source {
     const warn = (message: string): void => {
       if (!this.#discovered) this.#context.warn(message)
     }
-    const trades = await db.columns('trades')
+    let trades: Awaited<ReturnType<V2Database['columns']>>
+    try {
+      trades = await db.columns('trades')
+    } catch (error) {
+      throw new Error(`Cannot read the v2 database ${db.where}: ${(error as Error).message}`, { cause: error })
+    }
     if (!trades?.has(V2_KEY)) {
       const hint = db.kind === 'postgres' ? ' and --source-schema' : ''
       throw new Error(
@@ -222,7 +227,9 @@ export class BybitV2Source implements Source {
 
 function tableOf(stream: StreamDescriptor): V2Table {
   if (!(V2_TABLES as ReadonlyArray<string>).includes(stream.name))
-    throw new Error(`The bybit-v2 source has no stream ${stream.name} (its streams are ${V2_TABLES.join(', ')}).`)
+    throw new Error(
+      `The bybit-v2 source has no stream ${stream.name} (its streams are ${V2_TABLES.join(', ')}).`,
+    )
   return stream.name as V2Table
 }
 

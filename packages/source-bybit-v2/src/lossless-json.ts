@@ -72,7 +72,12 @@ export function parseJsonLossless(text: string): LosslessJsonResult {
         at++
         const item = value(depth + 1)
         if (key === '__proto__') {
-          Object.defineProperty(object, key, { value: item, enumerable: true, writable: true, configurable: true })
+          Object.defineProperty(object, key, {
+            value: item,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          })
         } else object[key] = item
         space()
         if (text[at] === ',') {

@@ -1,7 +1,7 @@
 import { mapVocabulary, toDecimal, toInstant } from '@ledgerport/core'
 import { type LosslessJson, parseJsonLossless } from './lossless-json.js'
-import { standardSpelling } from './vocabularies.js'
 import type { V2Row } from './v2-database.js'
+import { standardSpelling } from './vocabularies.js'
 
 /** One bad field of a v2 row. */
 export interface FieldProblem {
@@ -72,7 +72,7 @@ export class RowReader {
     const value = this.value(column)
     if (value === null || value === undefined) return null
     if (options.unset && isUnset(value)) {
-      this.raw[column] = plain(value)
+      this.#keep(column, value)
       return null
     }
     const text = textOf(value, false)
@@ -84,7 +84,7 @@ export class RowReader {
   id(column: string): string | null {
     const value = this.value(column)
     const id = idOf(value)
-    if (id === null && typeof value === 'string' && value !== '') this.raw[column] = value
+    if (id === null && typeof value === 'string') this.raw[column] = value
     return id
   }
 
@@ -93,7 +93,7 @@ export class RowReader {
     const value = this.value(column)
     if (value === null || value === undefined) return null
     if (options.unset && isUnset(value)) {
-      this.raw[column] = plain(value)
+      this.#keep(column, value)
       return null
     }
     if (typeof value === 'string' && value.trim() === '') {
@@ -200,13 +200,19 @@ export class RowReader {
     const value = this.value(column)
     if (value === null || value === undefined) return { value: null, raw: null }
     if (options.unset && isUnset(value)) {
-      this.raw[column] = plain(value)
+      this.#keep(column, value)
       return { value: null, raw: null }
     }
     const mapped = mapVocabulary(value, table)
     if (mapped.value !== null && mapped.sourceStatus !== standardSpelling(table, mapped.value))
-      this.raw[column] = plain(value)
+      this.#keep(column, value)
     return { value: mapped.value, raw: mapped.sourceStatus }
+  }
+
+  /** Keeps a raw spelling; numbers as their decimal text, so both engines keep the same. */
+  #keep(column: string, value: unknown): void {
+    this.raw[column] =
+      typeof value === 'number' && Number.isFinite(value) ? plainNumberText(value) : plain(value)
   }
 
   /** Every column not read yet, with values made JSON-safe (decimals as exact text). */

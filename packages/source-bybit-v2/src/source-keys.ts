@@ -63,7 +63,8 @@ export async function resolveOrderKeys(
     'status',
   ])) {
     const bybitId = String(row.close_order_id)
-    if (!resolved.has(bybitId) && isClosedTrade(row.status)) resolved.set(bybitId, keys.exitOrder(String(row.id)))
+    if (!resolved.has(bybitId) && isClosedTrade(row.status))
+      resolved.set(bybitId, keys.exitOrder(String(row.id)))
   }
   return resolved
 }

@@ -1,7 +1,14 @@
-import { connect, type DatabaseConnection, quoteIdentifier, redactUrl } from '@ledgerport/core'
+import { existsSync } from 'node:fs'
+import {
+  connect,
+  type DatabaseConnection,
+  parseConnectionUrl,
+  quoteIdentifier,
+  redactUrl,
+} from '@ledgerport/core'
 import { sql } from 'kysely'
 
-/** Options of the `bybit-v2` source (and of {@link openV2Database}). */
+/** Options of the `bybit-v2` source (and of {@link V2Database.open}). */
 export interface BybitV2Options {
   /** The v2 bot database: `postgres://user:password@host/db` or `sqlite:v2.db`. */
   readonly sourceUrl: string
@@ -172,6 +179,9 @@ export type V2Columns = ReadonlyMap<string, string>
 /** The keyset-pagination key of every v2 table. */
 export const V2_KEY = 'id'
 
+/** Values per `IN (…)` lookup (PostgreSQL takes 65535 parameters, SQLite 32766). */
+const LOOKUP_CHUNK = 10_000
+
 /**
  * The v2 bot database, opened read-only: SQLite files with `readonly`, PostgreSQL sessions with
  * `default_transaction_read_only`. PostgreSQL values are read as text (`col::text`) in a session with
@@ -186,6 +196,7 @@ export class V2Database {
   /** The PostgreSQL schema, when one was chosen. */
   readonly schema: string | undefined
   readonly #columns = new Map<string, V2Columns | null>()
+  readonly #lookups = new Map<string, string | null>()
 
   private constructor(connection: DatabaseConnection, displayUrl: string, schema: string | undefined) {
     this.connection = connection
@@ -204,7 +215,11 @@ export class V2Database {
     } else if (/^(sqlite:|file:)/i.test(url) || /\.(db|sqlite3?)$/i.test(url)) {
       if (options.sourceSchema)
         throw new Error('--source-schema only applies to PostgreSQL; a SQLite v2 database has no schemas.')
-      connection = await connect(url.replace(/^file:/i, 'sqlite:'), { readonly: true })
+      const sqliteUrl = url.replace(/^file:/i, 'sqlite:')
+      const { path } = parseConnectionUrl(sqliteUrl)
+      if (path && path !== ':memory:' && !existsSync(path))
+        throw new Error(`The v2 database file ${path} does not exist (--source-url ${displayUrl}).`)
+      connection = await connect(sqliteUrl, { readonly: true })
     } else {
       throw new Error(
         `The v2 database URL "${displayUrl}" is neither PostgreSQL (postgres://user@host/db) nor SQLite (sqlite:v2.db).`,
@@ -291,18 +306,54 @@ export class V2Database {
     const columns = await this.columns(table)
     if (!columns?.has(column) || !columns.has(V2_KEY)) return found
     let wanted = [...new Set(values)]
+    if (wanted.length === 0) return found
     if (this.kind === 'postgres' && isIntegerType(columns.get(column) ?? ''))
       wanted = wanted.filter((v) => /^-?\d{1,18}$/.test(v))
-    for (let start = 0; start < wanted.length; start += 1_000) {
-      const chunk = wanted.slice(start, start + 1_000)
-      const { rows } = await sql<{ v: unknown; id: unknown }>`select ${this.#asText(column)} as v,
-          ${this.kind === 'postgres' ? sql`min(${sql.ref(V2_KEY)})::text` : sql`min(${sql.ref(V2_KEY)})`} as id
-        from ${sql.table(table)}
-        where ${sql.ref(column)} in (${sql.join(chunk)})
-        group by ${sql.ref(column)}`.execute(this.connection.db)
+    const lookup = await this.#lookupTable(table, column)
+    for (let start = 0; start < wanted.length; start += LOOKUP_CHUNK) {
+      const chunk = wanted.slice(start, start + LOOKUP_CHUNK)
+      const query = lookup
+        ? sql<{
+            v: unknown
+            id: unknown
+          }>`select v, id from temp.${sql.id(lookup)} where v in (${sql.join(chunk)})`
+        : sql<{ v: unknown; id: unknown }>`select ${this.#asText(column)} as v,
+            ${this.kind === 'postgres' ? sql`min(${sql.ref(V2_KEY)})::text` : sql`min(${sql.ref(V2_KEY)})`} as id
+          from ${sql.table(table)}
+          where ${sql.ref(column)} in (${sql.join(chunk)})
+          group by ${sql.ref(column)}`
+      const { rows } = await query.execute(this.connection.db)
       for (const row of rows) if (row.v !== null) found.set(String(row.v), String(row.id))
     }
     return found
+  }
+
+  /**
+   * SQLite: for a column without an index (`orders.order_id` in the v2 schema), a TEMP table of
+   * its values and their smallest `id`, indexed, built once per connection: one scan instead of one
+   * per page. The database file is not touched (TEMP tables live apart, even on a read-only
+   * connection). `null` when the column is indexed, or on PostgreSQL (read-only sessions create no
+   * tables).
+   */
+  async #lookupTable(table: string, column: string): Promise<string | null> {
+    if (this.kind !== 'sqlite' || column === V2_KEY) return null
+    const key = `${table}.${column}`
+    const cached = this.#lookups.get(key)
+    if (cached !== undefined) return cached
+    const db = this.connection.db
+    const { rows } = await sql`select 1 as found from pragma_index_list(${table}) l
+      join pragma_index_info(l.name) i where i.seqno = 0 and i.name = ${column} limit 1`.execute(db)
+    let name: string | null = null
+    if (rows.length === 0) {
+      name = `ledgerport_lookup_${this.#lookups.size + 1}`
+      await sql`create temp table ${sql.id(name)} as select ${sql.ref(column)} as v, min(${sql.ref(V2_KEY)}) as id
+        from main.${sql.table(table)} where ${sql.ref(column)} is not null group by ${sql.ref(column)}`.execute(
+        db,
+      )
+      await sql`create index temp.${sql.id(`${name}_v`)} on ${sql.id(name)} (v)`.execute(db)
+    }
+    this.#lookups.set(key, name)
+    return name
   }
 
   /**
@@ -320,8 +371,8 @@ export class V2Database {
     const present = new Map([...columns].filter(([name]) => select.includes(name)))
     const wanted = [...new Set(values)]
     const out: V2Row[] = []
-    for (let start = 0; start < wanted.length; start += 1_000) {
-      const chunk = wanted.slice(start, start + 1_000)
+    for (let start = 0; start < wanted.length; start += LOOKUP_CHUNK) {
+      const chunk = wanted.slice(start, start + LOOKUP_CHUNK)
       const rows = await this.connection.db
         .selectFrom(table)
         .select(this.#selectList(present))

@@ -120,7 +120,11 @@ export async function verifyBybitV2(options: VerifyBybitV2Options): Promise<Bybi
     const withoutEntry = await count(sql`select count(*) as n from round_trips r
       where r.source = ${sourceName} and r.source_key like 'trade:%'
       and (r.entry_order_id is null or not exists (select 1 from orders o where o.id = r.entry_order_id))`)
-    checks.push({ check: 'round trips without their entry order', target: withoutEntry, ok: withoutEntry === 0 })
+    checks.push({
+      check: 'round trips without their entry order',
+      target: withoutEntry,
+      ok: withoutEntry === 0,
+    })
 
     const symbols: Record<string, number> = {}
     for (const table of SYMBOL_TABLES) {

@@ -419,7 +419,7 @@ function parseCheckpoint(from: Checkpoint | undefined): FreqtradeCheckpoint | un
 function fileError(bot: BotDatabase, error: unknown): Error {
   const message = error instanceof Error ? error.message : String(error)
   if (message.includes(bot.path)) return error as Error
-  return new Error(`bot ${bot.botId}: ${bot.path}: ${message}`, { cause: error })
+  return new Error(`${bot.path}: ${message}`, { cause: error })
 }
 
 /** The `freqtrade-sqlite` source plugin: `--from freqtrade-sqlite`. */

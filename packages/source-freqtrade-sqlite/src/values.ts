@@ -27,6 +27,10 @@ export class FieldError extends Error {
 export function decimalOf(row: SqliteRow, column: string): string | null {
   const value = row[column]
   if (value === null || value === undefined) return null
+  if (typeof value === 'number') {
+    const text = realText(value)
+    if (text !== undefined) return text
+  }
   try {
     if (typeof value === 'string' && value.trim() === '') throw new DecimalError('empty text')
     if (value instanceof Uint8Array) throw new DecimalError('a blob')
@@ -35,6 +39,29 @@ export function decimalOf(row: SqliteRow, column: string): string | null {
     if (!(error instanceof DecimalError)) throw error
     throw new FieldError(column, `${describeValue(value)} is not a number`)
   }
+}
+
+/**
+ * A finite REAL's shortest round-trip text when that is already a plain decimal (`String(n)` has no
+ * exponent: the same text `toDecimal` gives, without parsing it again); else `undefined`.
+ */
+function realText(value: number): string | undefined {
+  if (!Number.isFinite(value)) return undefined
+  const text = String(value)
+  return text.includes('e') ? undefined : text
+}
+
+/** `YYYY-MM-DD HH:MM:SS[.ffffff]`, SQLAlchemy's DATETIME text, turned into ISO-8601 UTC without a parse. */
+const SQLALCHEMY_TIME = /^((\d{4})-(\d{2})-(\d{2})) ((\d{2}):(\d{2}):(\d{2})(?:\.\d{1,6})?)$/
+
+const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** Whether a matched SQLAlchemy time names a real date and time of day (else `toInstant` says why not). */
+function validFields(match: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second] = [2, 3, 4, 6, 7, 8].map((i) => Number(match[i]))
+  if (!year || !month || month > 12 || !day || day > DAYS[month - 1]!) return false
+  if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return false
+  return hour! <= 23 && minute! <= 59 && second! <= 59
 }
 
 /** Naive `YYYY-MM-DD HH:MM[:SS[.ffffff]]`, as SQLAlchemy stores DATETIME. */
@@ -50,6 +77,11 @@ const NAIVE_TIME = /^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$
 export function instantOf(row: SqliteRow, column: string): string | null {
   const value = row[column]
   if (value === null || value === undefined) return null
+  if (typeof value === 'string') {
+    // The usual form, converted without a full parse.
+    const match = SQLALCHEMY_TIME.exec(value)
+    if (match && validFields(match)) return `${match[1]}T${match[5]}Z`
+  }
   try {
     if (value instanceof Uint8Array) throw new InstantError('a blob')
     const text = typeof value === 'string' ? value.trim() : value
@@ -103,7 +135,8 @@ export function integerOf(value: SqliteValue | undefined): number | string | nul
  */
 export function plain(value: SqliteValue | undefined): unknown {
   if (value === undefined || value === null) return null
-  if (typeof value === 'number') return Number.isFinite(value) ? toDecimal(value) : String(value)
+  if (typeof value === 'number')
+    return realText(value) ?? (Number.isFinite(value) ? toDecimal(value) : String(value))
   if (typeof value === 'bigint') {
     const number = Number(value)
     return Number.isSafeInteger(number) ? number : value

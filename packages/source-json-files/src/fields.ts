@@ -41,7 +41,9 @@ export function brokerOrderId(response: JsonInput | undefined): string | undefin
   if (typeof response !== 'object' || Array.isArray(response)) return undefined
   const data = response.data
   for (const holder of [
-    data && typeof data === 'object' && !Array.isArray(data) && !(data instanceof JsonNumber) ? data : undefined,
+    data && typeof data === 'object' && !Array.isArray(data) && !(data instanceof JsonNumber)
+      ? data
+      : undefined,
     response,
   ]) {
     if (!holder) continue
@@ -148,7 +150,10 @@ export class FieldReader {
       return undefined
     }
     if (typeof found.value !== 'string') {
-      this.issue(field, `${describe(found.value)} is not a symbol (${kind(found.value)}); write it as a string`)
+      this.issue(
+        field,
+        `${describe(found.value)} is not a symbol (${kind(found.value)}); write it as a string`,
+      )
       return undefined
     }
     const symbol = cleanSymbol(found.value)
@@ -180,7 +185,10 @@ export class FieldReader {
         decimal = options.money ? parseMoney(value) : toDecimal(value)
       } catch (error) {
         if (!(error instanceof DecimalError)) throw error
-        this.issue(field, `${error.message}; expected ${what} like 2451.35${options.money ? ' or "₹2,451.35"' : ''}`)
+        this.issue(
+          field,
+          `${error.message}; expected ${what} like 2451.35${options.money ? ' or "₹2,451.35"' : ''}`,
+        )
         return undefined
       }
       if (decimal !== value.trim()) this.#rawMoney[field] = value
@@ -219,7 +227,8 @@ export class FieldReader {
       if (required) this.issue(field, `is missing; every record needs ${what}`)
       return undefined
     }
-    const text = typeof value === 'string' ? value.trim() : value instanceof JsonNumber ? value.text : undefined
+    const text =
+      typeof value === 'string' ? value.trim() : value instanceof JsonNumber ? value.text : undefined
     if (text === undefined) {
       this.issue(field, `${describe(value)} is not ${what} (${kind(value)}); write an ISO-8601 time`)
       return undefined
@@ -286,7 +295,9 @@ export function notAnObject(
 
 /** Whether a JSON value is a plain object. */
 export function isObject(value: JsonInput | undefined): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber)
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber)
+  )
 }
 
 function describe(value: JsonInput): string {

@@ -101,7 +101,8 @@ export class JsonFilesSource implements Source {
 
   async #file(stream: StreamDescriptor): Promise<FileStream> {
     const file = (await this.#files()).find((f) => f.descriptor.name === stream.name)
-    if (!file) throw new Error(`json-files has no stream ${stream.name} (it has trades_history, pending_orders).`)
+    if (!file)
+      throw new Error(`json-files has no stream ${stream.name} (it has trades_history, pending_orders).`)
     return file
   }
 
@@ -186,11 +187,13 @@ export const source: SourcePlugin<JsonFilesOptions> = {
     },
     tradesHistory: {
       type: 'string',
-      description: 'read this trades_history.json (and --pending-orders, if given) instead of the data folder',
+      description:
+        'read this trades_history.json (and --pending-orders, if given) instead of the data folder',
     },
     pendingOrders: {
       type: 'string',
-      description: 'read this pending_orders.json (and --trades-history, if given) instead of the data folder',
+      description:
+        'read this pending_orders.json (and --trades-history, if given) instead of the data folder',
     },
   },
   create: (options, context) => new JsonFilesSource(options, context),

@@ -95,7 +95,7 @@ export async function* readJsonItems(
   try {
     try {
       for await (const chunk of input) {
-        feed(() => parser._transform(fixer.rewrite(chunk as Buffer, false), 'buffer', callback))
+        feed(() => parser._transform(fixer.rewrite(chunk as Buffer, false), 'utf8', callback))
         if (walker.queue.length > 0) {
           const items = walker.queue
           walker.queue = []
@@ -105,10 +105,12 @@ export async function* readJsonItems(
       }
     } catch (error) {
       if (error instanceof JsonFileError) throw error
-      throw new JsonFileError(`${display} cannot be read: ${(error as Error).message}. Check the path and permissions.`)
+      throw new JsonFileError(
+        `${display} cannot be read: ${(error as Error).message}. Check the path and permissions.`,
+      )
     }
     const tail = fixer.end()
-    if (tail) feed(() => parser._transform(tail, 'buffer', callback))
+    if (tail) feed(() => parser._transform(tail, 'utf8', callback))
     if (!failure) feed(() => parser._flush(callback))
     yield* walker.queue
     walker.queue = []
@@ -180,7 +182,11 @@ class ItemWalker {
             `${this.#display} holds a single ${token.name.replace('Value', '')} value, not ${this.#expected()}.`,
           )
         }
-        if (this.#topKey !== null && token.name !== 'nullValue' && this.#options.sections?.includes(this.#topKey)) {
+        if (
+          this.#topKey !== null &&
+          token.name !== 'nullValue' &&
+          this.#options.sections?.includes(this.#topKey)
+        ) {
           throw new JsonFileError(
             `${this.#display}: "${this.#topKey}" is a ${token.name.replace('Value', '')}, not an array of records.`,
           )

@@ -47,7 +47,12 @@ export function mapTrade(context: TradesContext, item: JsonItem): Mapped {
   const r = new FieldReader(trade, context.timezone)
   const symbol = r.symbol('symbol')
   const qty = r.decimal('qty', { required: true, positive: true, what: 'a quantity' })
-  const entryPrice = r.decimal('entry_price', { required: true, positive: true, money: true, what: 'a price' })
+  const entryPrice = r.decimal('entry_price', {
+    required: true,
+    positive: true,
+    money: true,
+    what: 'a price',
+  })
   const entryTime = r.time('entry_time', true, 'an entry_time')
   const rawStatus = r.text('status')
   const exitIsThere = trade.exit_price != null || trade.exit_time != null
@@ -107,14 +112,16 @@ export function mapTrade(context: TradesContext, item: JsonItem): Mapped {
   }
   const key = `trade:${symbol!.symbol}:${entryTime}${seen.ordinal > 1 ? `:${seen.ordinal}` : ''}`
   const trip = ref('round_trips', key)
-  const common = { symbol: symbol!.symbol, raw_symbol: symbol!.raw }
+  const clean = symbol!.symbol
+  const rawSymbol = symbol!.raw
   const records: CanonicalRecord[] = [
     {
       entity: 'round_trips',
       sourceKey: key,
       location,
       values: {
-        ...common,
+        symbol: clean,
+        raw_symbol: rawSymbol,
         direction: 'long',
         status,
         source_status: rawStatus ?? null,
@@ -137,7 +144,8 @@ export function mapTrade(context: TradesContext, item: JsonItem): Mapped {
       sourceKey: `${key}:buy`,
       location,
       values: {
-        ...common,
+        symbol: clean,
+        raw_symbol: rawSymbol,
         round_trip_id: trip,
         side: 'buy',
         status: 'filled',
@@ -172,7 +180,8 @@ export function mapTrade(context: TradesContext, item: JsonItem): Mapped {
         sourceKey: orderKey,
         location: reentryLocation,
         values: {
-          ...common,
+          symbol: clean,
+          raw_symbol: rawSymbol,
           round_trip_id: trip,
           side: 'buy',
           status: 'filled',
@@ -206,7 +215,8 @@ export function mapTrade(context: TradesContext, item: JsonItem): Mapped {
         sourceKey: `${key}:sell`,
         location,
         values: {
-          ...common,
+          symbol: clean,
+          raw_symbol: rawSymbol,
           round_trip_id: trip,
           side: 'sell',
           status: 'filled',
@@ -246,7 +256,11 @@ interface Reentry {
   readonly extra: Record<string, unknown>
 }
 
-function readReentries(r: FieldReader, value: JsonInput | undefined, timezone: string): Reentry[] | undefined {
+function readReentries(
+  r: FieldReader,
+  value: JsonInput | undefined,
+  timezone: string,
+): Reentry[] | undefined {
   r.raw('reentries')
   if (value === undefined || value === null) return undefined
   if (!Array.isArray(value)) {

@@ -21,7 +21,8 @@ export function mapHolding(context: FolderContext, item: JsonItem): Mapped {
   const holding = item.value
   const r = new FieldReader(holding, context.timezone)
   // The entry's key is the symbol when the holding has none of its own.
-  const withKey = holding.symbol == null && item.key !== undefined ? { ...holding, symbol: item.key } : holding
+  const withKey =
+    holding.symbol == null && item.key !== undefined ? { ...holding, symbol: item.key } : holding
   const symbol = new FieldReader(withKey, context.timezone).symbol('symbol')
   r.raw('symbol')
   if (!symbol) r.issue('symbol', 'is missing, and the entry has no key to take it from')

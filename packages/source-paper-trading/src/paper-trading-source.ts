@@ -102,6 +102,20 @@ export class PaperTradingSource implements Source {
     return this.#read(stream, from)
   }
 
+  /** Source records of a stream over all folders: users, orders, holdings, transactions, accounts. */
+  async count(stream: StreamDescriptor): Promise<number> {
+    const folders = await this.#discoverFolders()
+    if (stream.name === USERS_STREAM) return folders.filter((f) => f.user !== undefined).length
+    const name = stream.name as FileStream
+    let count = 0
+    for (const folder of folders) {
+      if (!folder.files.has(name)) continue
+      const file = join(folder.path, FILES[name].file)
+      for await (const _ of itemsOf(name, file, displayPath(this.#context.cwd, file))) count++
+    }
+    return count
+  }
+
   async close(): Promise<void> {}
 
   async *#read(stream: StreamDescriptor, from?: Checkpoint): AsyncGenerator<SourceBatch> {
@@ -212,7 +226,9 @@ export class PaperTradingSource implements Source {
     if (await isFile(config)) {
       const settings: Record<string, JsonInput> = {}
       try {
-        for await (const item of readJsonItems(config, displayPath(this.#context.cwd, config), { entries: true }))
+        for await (const item of readJsonItems(config, displayPath(this.#context.cwd, config), {
+          entries: true,
+        }))
           settings[item.key ?? String(item.index)] = item.value
         extra.config = settings
       } catch (error) {

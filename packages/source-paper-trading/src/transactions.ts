@@ -23,7 +23,8 @@ export class OrderIndex {
 
   /** Adds an order that was mapped (so it exists in the target). */
   add(order: OrderFacts): void {
-    if (order.orderId !== undefined && !this.#byId.has(order.orderId)) this.#byId.set(order.orderId, order.key)
+    if (order.orderId !== undefined && !this.#byId.has(order.orderId))
+      this.#byId.set(order.orderId, order.key)
     const ms = order.time === undefined ? undefined : instantMs(order.time, this.#timezone)
     if (ms === undefined) return
     const group = `${order.symbol}\u0000${order.side}`

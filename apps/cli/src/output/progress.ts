@@ -1,11 +1,16 @@
 import type { StreamProgress } from '@ledgerport/core'
 
 /** A one-line progress display per stream on stderr, only on a TTY; a no-op elsewhere. */
-export function createProgress(enabled: boolean): { update(progress: StreamProgress): void; done(): void } {
-  if (!enabled || !process.stderr.isTTY) return { update: () => {}, done: () => {} }
+export function createProgress(enabled: boolean): {
+  readonly enabled: boolean
+  update(progress: StreamProgress): void
+  done(): void
+} {
+  if (!enabled || !process.stderr.isTTY) return { enabled: false, update: () => {}, done: () => {} }
   const started = new Map<string, number>()
   let last = ''
   return {
+    enabled: true,
     update(progress) {
       const start = started.get(progress.stream) ?? Date.now()
       started.set(progress.stream, start)

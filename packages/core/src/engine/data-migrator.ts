@@ -309,10 +309,16 @@ export class DataMigrator {
         return { stream: stream.name, status: 'Success', seconds: 0, ...counts }
       }
       const from = sameRun && stored.checkpoint !== null ? stored.checkpoint : undefined
-      const total =
-        props.onProgress && props.source.count
-          ? await props.source.count(stream).catch(() => undefined)
-          : undefined
+      // Counting can mean reading a whole file; it runs beside the read, and progress shows a total once known.
+      let total: number | undefined
+      if (props.onProgress && props.source.count) {
+        props.source.count(stream).then(
+          (n) => {
+            total = n
+          },
+          () => {},
+        )
+      }
       const iterator = props.source.read(stream, from)[Symbol.asyncIterator]()
       const prepare = (batch: SourceBatch) => ({
         batch,

@@ -31,6 +31,18 @@ export interface EntityVerification {
   readonly ok: boolean
 }
 
+/** Source against target for one source stream (seed 001's per-file counts). */
+export interface StreamVerification {
+  readonly stream: string
+  /** Records the source stream holds (valid ones, rejects and duplicates). */
+  readonly sourceRecords: number
+  /** Distinct canonical rows those records map to. */
+  readonly expectedRows: number
+  /** Rows in the target written by this stream. */
+  readonly targetRows: number
+  readonly ok: boolean
+}
+
 /** A count of rows failing a structural or value check. */
 export interface VerificationCheck {
   /** What was checked, e.g. `fills.order_id → orders`. */
@@ -45,10 +57,17 @@ export interface DataVerificationResult {
   /** True when counts and checksums match and no check failed. */
   readonly ok: boolean
   readonly entities: ReadonlyArray<EntityVerification>
+  /** Per source stream: records read, rows expected, rows found. */
+  readonly streams: ReadonlyArray<StreamVerification>
   /** References to rows that do not exist (and fills linked to no order). */
   readonly orphans: ReadonlyArray<VerificationCheck>
   /** Values that cannot be right: prices ≤ 0, empty symbols. */
   readonly invalid: ReadonlyArray<VerificationCheck>
+  /**
+   * Facts worth knowing that are not errors: fills linked to no order (a paper-trading transaction
+   * that matched no order is kept unlinked on purpose). They do not make `ok` false.
+   */
+  readonly notes: ReadonlyArray<VerificationCheck>
   /** Source records rejected while verifying (they are not expected in the target). */
   readonly rejected: number
 }
@@ -60,12 +79,17 @@ const MASK = (1n << 64n) - 1n
  * order-independent checksum of `row_hash`; then looks in the target for orphans and invalid values.
  */
 export async function verifyData(options: VerifyDataOptions): Promise<DataVerificationResult> {
-  const empty = { ok: false, entities: [], orphans: [], invalid: [], rejected: 0 }
+  const empty = { ok: false, entities: [], streams: [], orphans: [], invalid: [], notes: [], rejected: 0 }
   try {
     const expected = new Map<EntityName, { ids: Set<string>; sum: bigint }>()
     let rejected = 0
+    const perStream: Array<{ stream: string; sourceRecords: number; ids: Set<string> }> = []
     for (const stream of await options.source.discover()) {
+      const tally = { stream: stream.name, sourceRecords: 0, ids: new Set<string>() }
+      perStream.push(tally)
       for await (const batch of options.source.read(stream)) {
+        tally.sourceRecords +=
+          batch.records.length + (batch.rejects?.length ?? 0) + (batch.duplicates?.length ?? 0)
         const prepared = prepareRecords(batch.records, {
           source: options.sourceName,
           runId: 'verify',
@@ -82,6 +106,7 @@ export async function verifyData(options: VerifyDataOptions): Promise<DataVerifi
           }
           for (const row of rows) {
             const id = String(row.id)
+            tally.ids.add(id)
             if (bucket.ids.has(id)) continue
             bucket.ids.add(id)
             bucket.sum = (bucket.sum + hashValue(String(row.row_hash))) & MASK
@@ -107,13 +132,35 @@ export async function verifyData(options: VerifyDataOptions): Promise<DataVerifi
         ok: sourceCount === target.count && sourceChecksum === targetHex,
       })
     }
+    const streams: StreamVerification[] = []
+    for (const tally of perStream) {
+      let targetRows = 0
+      for (const entity of ENTITIES) {
+        const row = await db
+          .selectFrom(entity)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('source', '=', options.sourceName)
+          .where('source_stream', '=', tally.stream)
+          .executeTakeFirst()
+        targetRows += Number(row?.n ?? 0)
+      }
+      streams.push({
+        stream: tally.stream,
+        sourceRecords: tally.sourceRecords,
+        expectedRows: tally.ids.size,
+        targetRows,
+        ok: tally.ids.size === targetRows,
+      })
+    }
     const orphans = await orphanChecks(db, options.sourceName)
     const invalid = await invalidChecks(db, options.target.connection.kind, options.sourceName)
+    const notes = await unlinkedChecks(db, options.sourceName)
     const ok =
       entities.every((e) => e.ok) &&
+      streams.every((st) => st.ok) &&
       orphans.every((c) => c.count === 0) &&
       invalid.every((c) => c.count === 0)
-    return { ok, entities, orphans, invalid, rejected }
+    return { ok, entities, streams, orphans, invalid, notes, rejected }
   } catch (error) {
     return { ...empty, error: error as Error }
   }
@@ -159,11 +206,14 @@ async function orphanChecks(db: Kysely<any>, source: string): Promise<Verificati
       checks.push({ check: `${entity}.${column.name} → ${column.ref}`, count: Number(rows[0]?.n ?? 0) })
     }
   }
+  return checks
+}
+
+async function unlinkedChecks(db: Kysely<any>, source: string): Promise<VerificationCheck[]> {
   const { rows } = await sql<{
     n: string | number
   }>`select count(*) as n from fills where source = ${source} and order_id is null`.execute(db)
-  checks.push({ check: 'fills without an order', count: Number(rows[0]?.n ?? 0) })
-  return checks
+  return [{ check: 'fills linked to no order', count: Number(rows[0]?.n ?? 0) }]
 }
 
 async function invalidChecks(

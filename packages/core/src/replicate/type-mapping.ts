@@ -67,10 +67,9 @@ const PRECISION = /\(\s*(\d+)\s*(?:,\s*(-?\d+)\s*)?\)/
  * decide (`INT` → integer, `CHAR`/`CLOB`/`TEXT` → text, `BLOB` → blob, `REAL`/`FLOA`/`DOUB` → float).
  * An empty or unknown type is `other` (kept as text).
  */
-export function sqliteColumnKind(declaredType: string): Pick<
-  ReplicaColumn,
-  'kind' | 'length' | 'precision' | 'scale'
-> {
+export function sqliteColumnKind(
+  declaredType: string,
+): Pick<ReplicaColumn, 'kind' | 'length' | 'precision' | 'scale'> {
   const type = declaredType.trim().toUpperCase()
   if (type === '') return { kind: 'other' }
   if (type.includes('BOOL')) return { kind: 'boolean' }

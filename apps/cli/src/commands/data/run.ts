@@ -59,7 +59,7 @@ export function runCommand(context: CommandContext, plugin: SourcePlugin<any> | 
             timeZone: run.context.timezone,
             secrets: run.secrets,
             signal: stop.signal,
-            onProgress: progress.update,
+            ...(progress.enabled ? { onProgress: progress.update } : {}),
             ...(run.context.userId !== undefined ? { userId: run.context.userId } : {}),
             ...(options.dryRun ? { dryRun: true } : {}),
             ...(options.rejects ? { rejectsFile: options.rejects } : {}),

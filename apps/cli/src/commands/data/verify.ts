@@ -58,6 +58,19 @@ export function verifyCommand(context: CommandContext, plugin: SourcePlugin<any>
           ]),
         ),
       )
+      terminal.out()
+      terminal.out(
+        renderTable(
+          ['stream', 'source records', 'expected rows', 'target rows', ''],
+          result.streams.map((st) => [
+            st.stream,
+            String(st.sourceRecords),
+            String(st.expectedRows),
+            String(st.targetRows),
+            mark(st.ok),
+          ]),
+        ),
+      )
       const failing = [...result.orphans, ...result.invalid].filter((c) => c.count > 0)
       terminal.out()
       terminal.out(
@@ -68,6 +81,7 @@ export function verifyCommand(context: CommandContext, plugin: SourcePlugin<any>
             )
           : 'No orphans, no invalid values.',
       )
+      for (const note of result.notes) if (note.count) terminal.out(`note: ${note.count} ${note.check}.`)
       if (result.rejected)
         terminal.out(
           `${result.rejected} source records are rejected by validation (not expected in the target).`,

@@ -1,0 +1,3 @@
+export * from './replicator.js'
+export * from './table-schema.js'
+export * from './type-mapping.js'

@@ -1,0 +1,913 @@
+import { createHash } from 'node:crypto'
+import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import type { Kysely } from 'kysely'
+import type { DatabaseConnection } from '../db/connect.js'
+import { redactSecrets } from '../db/connection-url.js'
+import { tableExists } from '../db/table-exists.js'
+import { newRunId } from '../engine/data-migrator.js'
+import { RejectsFile } from '../engine/rejects-file.js'
+import type { Reject } from '../model/canonical-record.js'
+import {
+  decodeKey,
+  deleteRegistry,
+  encodeKey,
+  ensureRegistry,
+  putRegistry,
+  type ReplicaCounts,
+  type ReplicaEntry,
+  readRegistry,
+  registryExists,
+} from './replica-registry.js'
+import { createReplicaWriter, type EncodedRows, type ReplicaWriter } from './replica-writer.js'
+import {
+  type ConversionNotes,
+  createPgRowEncoder,
+  createSqliteRowEncoder,
+  describeKey,
+  isRejected,
+  keyText,
+  type PgRowEncoder,
+  type RejectedValue,
+  type SqliteRowEncoder,
+} from './row-encoders.js'
+import { openSourceReader, type ReadSpec, type SourceReader } from './source-reader.js'
+import { planTable, type TablePlan } from './table-plan.js'
+import { describeSourceTable, listSourceTables } from './table-schema.js'
+import type { ReplicaColumn } from './type-mapping.js'
+
+/** Constructor input of {@link Replicator}. */
+export interface ReplicatorProps {
+  /** The source, opened read-only (`connect(url, { readonly: true })`). Never written to. */
+  readonly source: DatabaseConnection
+  /** The target. The replicator closes neither connection. */
+  readonly target: DatabaseConnection
+  /** Only these tables (names, or patterns with `*` and `?`). Default is every table. */
+  readonly tables?: ReadonlyArray<string>
+  /** Not these tables (names or patterns). */
+  readonly exclude?: ReadonlyArray<string>
+  /** SQLite FLOAT/REAL columns become PostgreSQL `numeric` holding each value's shortest round-trip decimal. */
+  readonly exactDecimals?: boolean
+  /** Keep target rows whose source row was deleted. Default is `false` (deletions are mirrored). */
+  readonly noDelete?: boolean
+  /** Tables copied at the same time. Default is the number of cores. */
+  readonly jobs?: number
+  /** Read everything and report what would change; write nothing. Default is `false`. */
+  readonly dryRun?: boolean
+  /** JSONL file for rejected rows, or `false` for none. Default is `./ledgerport-rejects/RUN_ID.jsonl`. */
+  readonly rejectsFile?: string | false
+  /** Rows read per page. Default is about 100,000 values' worth (5,000 rows at most). */
+  readonly pageSize?: number
+  /** Called after each page of each table. */
+  readonly onProgress?: (progress: ReplicaProgress) => void
+  /** Stops cleanly after the current page; what was written is kept and the next run resumes. */
+  readonly signal?: AbortSignal
+}
+
+/** Where a table's copy is, for progress bars. */
+export interface ReplicaProgress {
+  readonly table: string
+  /** Source rows read so far. */
+  readonly read: number
+  /** Source rows in all (when known). */
+  readonly total?: number
+}
+
+/** Row counts of a table or of a whole replicate. */
+export interface ReplicaTableCounts {
+  /** Source rows read (rejected ones included). */
+  readonly read: number
+  readonly inserted: number
+  readonly updated: number
+  /** Target rows deleted because their source row is gone. */
+  readonly deleted: number
+  readonly unchanged: number
+  /** Source rows with a value that does not convert: not written, listed in the rejects. */
+  readonly rejected: number
+}
+
+/** The outcome of one table. */
+export interface ReplicaTableResult extends ReplicaTableCounts {
+  readonly table: string
+  /** `Success`; `Error` (this table stopped, the others went on); `NotExecuted` (stopped before the end). */
+  readonly status: 'Success' | 'Error' | 'NotExecuted'
+  /** `fresh` (first copy), `incremental` (changes by key and row hash), `whole` (no key: replaced when changed). */
+  readonly mode: 'fresh' | 'incremental' | 'whole'
+  readonly seconds: number
+  readonly warnings: ReadonlyArray<string>
+  readonly error?: string
+}
+
+/** A rejected source row. */
+export interface ReplicaReject {
+  readonly table: string
+  /** The row's key, e.g. `id=42`. */
+  readonly key: string
+  /** The column whose value did not convert. */
+  readonly column: string
+  readonly reason: string
+}
+
+/** What {@link Replicator.run} returns; it never throws. */
+export interface ReplicaResultSet {
+  readonly runId: string
+  /** Set when the run failed as a whole, a table failed, or it was stopped. */
+  readonly error?: Error
+  readonly results: ReadonlyArray<ReplicaTableResult>
+  readonly totals: ReplicaTableCounts
+  readonly warnings: ReadonlyArray<string>
+  /** The first 100 rejects (all of them are in the rejects file). */
+  readonly rejects: ReadonlyArray<ReplicaReject>
+  /** The JSONL file with every reject, when there were any. */
+  readonly rejectsFile?: string
+  readonly dryRun: boolean
+  /** True when this run continued an interrupted one. */
+  readonly resumed: boolean
+}
+
+const ZERO: ReplicaCounts = { read: 0, inserted: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0 }
+const MAX_PAGE_SIZE = 5_000
+const VALUES_PER_PAGE = 100_000
+/** Rows per transaction of a first copy. */
+const LOAD_ROWS_PER_TRANSACTION = 50_000
+/** Changed rows collected before they are written. */
+const CHANGES_PER_TRANSACTION = 20_000
+/** Unchanged rows between two checkpoints of a re-run. */
+const ROWS_PER_CHECKPOINT = 100_000
+const SAMPLE_REJECTS = 100
+
+/** Everything one table's copy needs. */
+interface TableJob {
+  readonly plan: TablePlan
+  readonly writer: ReplicaWriter
+  readonly counts: ReplicaCounts
+  readonly warnings: string[]
+  readonly notes: ConversionNotes
+}
+
+/**
+ * Mirrors tables as they are (no canonical mapping) from one database to another: SQLite, libSQL and
+ * PostgreSQL in any direction. The first run creates each table from the source schema and copies
+ * it (COPY on PostgreSQL), then adds keys and indexes; later runs compare rows by primary key and
+ * row hash (kept in the target) and write only what was inserted, changed or deleted. Rows and
+ * checkpoints commit together, so a killed run resumes where it stopped. Shaped like Kysely's
+ * `Migrator`: {@link run} returns a result set and never throws.
+ *
+ * ```ts
+ * const source = await connect('sqlite:tradesv3.sqlite', { readonly: true })
+ * const target = await connect('postgres://bot@localhost/central')
+ * const result = await new Replicator({ source, target }).run()
+ * if (result.error) console.error(result.error.message)
+ * ```
+ */
+export class Replicator {
+  readonly #props: ReplicatorProps
+  readonly #secrets: string[]
+  #runId = newRunId()
+  #resumed = false
+  #rejectsFile: RejectsFile | undefined
+  readonly #rejectSample: ReplicaReject[] = []
+
+  constructor(props: ReplicatorProps) {
+    this.#props = Object.freeze({ ...props })
+    this.#secrets = [...props.source.secrets, ...props.target.secrets]
+  }
+
+  /** Replicates every selected table; see {@link ReplicaResultSet}. */
+  async run(): Promise<ReplicaResultSet> {
+    const props = this.#props
+    const results: ReplicaTableResult[] = []
+    const warnings: string[] = []
+    try {
+      if (props.source.url === props.target.url)
+        throw new Error('The source and the target are the same database.')
+      const names = await this.#selectTables()
+      const target = props.target
+      let entries = new Map<string, ReplicaEntry>()
+      if (!props.dryRun) {
+        await ensureRegistry(target.db)
+        entries = await readRegistry(target.db)
+      } else if (await registryExists(target.db, target.kind)) {
+        entries = await readRegistry(target.db)
+      }
+      const interrupted = names
+        .map((name) => entries.get(name))
+        .find((entry) => entry && entry.status !== 'ready')
+      if (interrupted && !props.dryRun) {
+        this.#runId = interrupted.runId
+        this.#resumed = true
+        warnings.push(`Resuming run ${this.#runId} from its checkpoints.`)
+      }
+      if (!props.dryRun && props.rejectsFile !== false) {
+        this.#rejectsFile = new RejectsFile(
+          props.rejectsFile ?? join(process.cwd(), 'ledgerport-rejects', `${this.#runId}.jsonl`),
+        )
+      }
+      const jobs = Math.max(1, Math.floor(props.jobs ?? availableParallelism()))
+      const slots = new Array<ReplicaTableResult>(names.length)
+      let next = 0
+      await Promise.all(
+        Array.from({ length: Math.min(jobs, names.length) }, async () => {
+          while (next < names.length) {
+            const index = next++
+            slots[index] = await this.#replicateTable(names[index]!, entries.get(names[index]!))
+          }
+        }),
+      )
+      results.push(...slots)
+      const failed = results.filter((result) => result.status === 'Error')
+      const stopped = results.some((result) => result.status === 'NotExecuted')
+      return this.#resultSet(
+        results,
+        warnings,
+        failed.length
+          ? new Error(
+              `${failed.length} table(s) failed: ${failed.map((r) => `${r.table}: ${r.error}`).join('; ')}`,
+            )
+          : stopped
+            ? new Error('Stopped before the end; run the same command again to resume.')
+            : undefined,
+      )
+    } catch (error) {
+      return this.#resultSet(results, warnings, this.#redacted(error))
+    } finally {
+      await this.#rejectsFile?.close().catch(() => {})
+    }
+  }
+
+  #resultSet(
+    results: ReadonlyArray<ReplicaTableResult>,
+    warnings: ReadonlyArray<string>,
+    error: Error | undefined,
+  ): ReplicaResultSet {
+    const totals = { ...ZERO }
+    for (const result of results) {
+      for (const key of Object.keys(ZERO) as Array<keyof ReplicaCounts>) totals[key] += result[key]
+    }
+    return {
+      runId: this.#runId,
+      ...(error ? { error } : {}),
+      results,
+      totals,
+      warnings: [...warnings, ...results.flatMap((result) => result.warnings)],
+      rejects: this.#rejectSample,
+      ...(this.#rejectsFile?.count ? { rejectsFile: this.#rejectsFile.path } : {}),
+      dryRun: Boolean(this.#props.dryRun),
+      resumed: this.#resumed,
+    }
+  }
+
+  #redacted(error: unknown): Error {
+    const message = error instanceof Error ? error.message : String(error)
+    return new Error(redactSecrets(message, this.#secrets), { cause: error })
+  }
+
+  async #selectTables(): Promise<string[]> {
+    const all = await listSourceTables(this.#props.source)
+    const include = this.#props.tables?.filter((name) => name.trim() !== '')
+    const exclude = (this.#props.exclude ?? []).map(globPattern)
+    if (include?.length) {
+      const missing = include.filter((name) => !/[*?]/.test(name) && !all.includes(name))
+      if (missing.length) throw new Error(`The source has no table ${missing.join(', ')}.`)
+    }
+    const patterns = include?.length ? include.map(globPattern) : undefined
+    return all.filter(
+      (name) =>
+        (!patterns || patterns.some((pattern) => pattern.test(name))) &&
+        !exclude.some((pattern) => pattern.test(name)),
+    )
+  }
+
+  async #replicateTable(name: string, stored: ReplicaEntry | undefined): Promise<ReplicaTableResult> {
+    const props = this.#props
+    const started = performance.now()
+    let mode: ReplicaTableResult['mode'] = stored?.status === 'ready' ? 'incremental' : 'fresh'
+    let job: TableJob | undefined
+    if (props.signal?.aborted)
+      return { table: name, status: 'NotExecuted', mode, seconds: 0, warnings: [], ...ZERO }
+    try {
+      const table = await describeSourceTable(props.source, name)
+      const plan = planTable(table, props.source.kind, props.target.kind, {
+        ...(props.exactDecimals ? { exactDecimals: true } : {}),
+      })
+      const notes: ConversionNotes = { offsetToUtc: new Map(), naiveAsUtc: new Map() }
+      job = {
+        plan,
+        writer: createReplicaWriter(props.target, plan),
+        counts: { ...ZERO },
+        warnings: [...table.warnings],
+        notes,
+      }
+      const db = props.target.db
+      const exists = await tableExists(db, props.target.kind, name)
+      let entry = stored
+      if (entry && !exists) {
+        // The copy was dropped in the target: start over.
+        if (!props.dryRun) {
+          await job.writer.dropBookkeeping(db)
+          await deleteRegistry(db, name)
+        }
+        entry = undefined
+      }
+      if (!entry && exists)
+        throw new Error(
+          `The target already has a table ${name} that replicate did not create; drop it or replicate into another database.`,
+        )
+      if (entry && entry.schemaHash !== plan.schemaHash)
+        throw new Error(
+          `The source table ${name} no longer has the shape it was copied with (columns, types, key${
+            props.exactDecimals !== undefined ? ', --exact-decimals' : ''
+          }). Drop the target table ${name} to copy it again.`,
+        )
+      if (entry && this.#resumed && entry.runId === this.#runId && entry.status === 'ready') {
+        return this.#tableResult(job, name, mode, started, 'Success', { ...ZERO, ...entry.counts })
+      }
+      if (plan.key.length === 0) {
+        mode = 'whole'
+        job.warnings.push(
+          `${name} has no primary key: it is copied whole, and replaced whole when it changes.`,
+        )
+        return await this.#whole(job, entry)
+      }
+      if (!entry || entry.status === 'loading') return await this.#fresh(job, entry, started)
+      mode = 'incremental'
+      return await this.#incremental(job, entry, started)
+    } catch (error) {
+      const result = {
+        table: name,
+        status: 'Error' as const,
+        mode,
+        seconds: secondsSince(started),
+        warnings: job?.warnings ?? [],
+        error: this.#redacted(error).message,
+        ...(job?.counts ?? ZERO),
+      }
+      return result
+    }
+  }
+
+  #tableResult(
+    job: TableJob,
+    table: string,
+    mode: ReplicaTableResult['mode'],
+    started: number,
+    status: ReplicaTableResult['status'],
+    counts: ReplicaCounts = job.counts,
+  ): ReplicaTableResult {
+    const warnings = [...job.warnings]
+    for (const [column, n] of job.notes.offsetToUtc)
+      warnings.push(
+        `${table}.${column}: ${n} times with a UTC offset were written as UTC (naive timestamp column).`,
+      )
+    for (const [column, n] of job.notes.naiveAsUtc)
+      warnings.push(`${table}.${column}: ${n} naive times were read as UTC.`)
+    return {
+      table,
+      status,
+      mode,
+      seconds: secondsSince(started),
+      warnings,
+      read: counts.read,
+      inserted: counts.inserted,
+      updated: counts.updated,
+      deleted: counts.deleted,
+      unchanged: counts.unchanged,
+      rejected: counts.rejected,
+    }
+  }
+
+  /** First copy (or its resumption): rows in pages, each transaction with its checkpoint. */
+  async #fresh(job: TableJob, entry: ReplicaEntry | undefined, started: number): Promise<ReplicaTableResult> {
+    const props = this.#props
+    const { plan, writer, counts } = job
+    const name = plan.table.name
+    if (entry) Object.assign(counts, pickCounts(entry.counts))
+    let after = entry ? decodeKey(entry.lastKey) : undefined
+    const base = { table: name, stateTable: plan.stateTable, schemaHash: plan.schemaHash, tableHash: null }
+    if (!entry && !props.dryRun) {
+      await writer.transaction(async (tx) => {
+        await writer.create(tx)
+        await putRegistry(tx, {
+          ...base,
+          status: 'loading',
+          lastKey: null,
+          runId: this.#runId,
+          counts: { ...ZERO },
+        })
+      })
+    }
+    const reader = await openSourceReader(props.source, readSpec(plan))
+    try {
+      const total = await this.#total(reader)
+      const encoder = this.#encoder(job)
+      let done = false
+      let stopped = false
+      const pass = async (tx: Kysely<any> | undefined): Promise<Reject[]> => {
+        const keys: string[] = []
+        const hashes: string[] = []
+        const rejects: Reject[] = []
+        let rows = 0
+        while (rows < LOAD_ROWS_PER_TRANSACTION) {
+          const page = await reader.page(after, this.#pageSize(plan))
+          if (page.length === 0) {
+            done = true
+            break
+          }
+          const encoded = this.#encodePage(job, encoder, page)
+          if (tx) await writer.insert(tx, encoded.rows)
+          for (let index = 0; index < page.length; index++) {
+            const hash = encoded.hashes[index]
+            if (hash === undefined) continue
+            keys.push(encoded.keys[index]!)
+            hashes.push(hash)
+          }
+          rejects.push(...encoded.rejects)
+          counts.read += page.length
+          counts.inserted += page.length - encoded.rejects.length
+          counts.rejected += encoded.rejects.length
+          rows += page.length
+          after = plan.keyIndexes.map((index) => page[page.length - 1]![index])
+          props.onProgress?.({ table: name, read: counts.read, ...(total !== undefined ? { total } : {}) })
+          if (props.signal?.aborted) {
+            stopped = true
+            break
+          }
+        }
+        if (tx) {
+          await writer.insertState(tx, keys, hashes)
+          await putRegistry(tx, {
+            ...base,
+            status: 'loading',
+            lastKey: after ? encodeKey(after) : null,
+            runId: this.#runId,
+            counts: { ...counts },
+          })
+        }
+        return rejects
+      }
+      while (!done && !stopped) {
+        const rejects = props.dryRun ? await pass(undefined) : await writer.transaction(pass, { bulk: true })
+        this.#keepRejects(rejects)
+      }
+      if (stopped && !done) return this.#tableResult(job, name, 'fresh', started, 'NotExecuted')
+      if (!props.dryRun) {
+        const warnings = await writer.transaction(async (tx) => {
+          const found = await writer.finish(tx)
+          await putRegistry(tx, {
+            ...base,
+            status: 'ready',
+            lastKey: null,
+            runId: this.#runId,
+            counts: { ...counts },
+          })
+          return found
+        })
+        job.warnings.push(...warnings)
+      }
+      return this.#tableResult(job, name, 'fresh', started, 'Success')
+    } finally {
+      await reader.close()
+    }
+  }
+
+  /** A re-run: compare each source row's hash with the stored one; write what changed; delete what is gone. */
+  async #incremental(job: TableJob, entry: ReplicaEntry, started: number): Promise<ReplicaTableResult> {
+    const props = this.#props
+    const { plan, writer, counts } = job
+    const name = plan.table.name
+    const db = props.target.db
+    const resuming = entry.status === 'syncing'
+    if (resuming) Object.assign(counts, pickCounts(entry.counts))
+    let stateBefore = resuming ? (entry.counts.stateBefore ?? 0) : await writer.stateCount(db)
+    let matched = resuming ? (entry.counts.matched ?? 0) : 0
+    let after = resuming ? decodeKey(entry.lastKey) : undefined
+    const base = { table: name, stateTable: plan.stateTable, schemaHash: plan.schemaHash, tableHash: null }
+    const pending = new PendingChanges()
+    let pendingRejects: Reject[] = []
+    let sinceCheckpoint = 0
+    let stopped = false
+    const checkpoint = (tx: Kysely<any>, status: 'syncing' | 'ready') =>
+      putRegistry(tx, {
+        ...base,
+        status,
+        lastKey: status === 'ready' || !after ? null : encodeKey(after),
+        runId: this.#runId,
+        counts: { ...counts, stateBefore, matched },
+      })
+    const flush = async (tx: Kysely<any>): Promise<void> => {
+      if (pending.count) {
+        await writer.upsert(tx, pending.rows(plan))
+        await writer.upsertState(tx, pending.keys, pending.hashes)
+      }
+    }
+    const reader = await openSourceReader(props.source, readSpec(plan))
+    try {
+      const total = await this.#total(reader)
+      const encoder = this.#encoder(job)
+      for (;;) {
+        const page = await reader.page(after, this.#pageSize(plan))
+        if (page.length === 0) break
+        const encoded = this.#encodePage(job, encoder, page)
+        const stored = await writer.lookup(db, encoded.keys)
+        for (let index = 0; index < page.length; index++) {
+          const old = stored.get(encoded.keys[index]!)
+          if (old !== undefined) matched++
+          const hash = encoded.hashes[index]
+          if (hash === undefined) continue
+          if (old === hash) counts.unchanged++
+          else {
+            if (old === undefined) counts.inserted++
+            else counts.updated++
+            pending.add(encoded, index, hash)
+          }
+        }
+        if (props.dryRun) this.#keepRejects(encoded.rejects)
+        else pendingRejects.push(...encoded.rejects)
+        counts.rejected += encoded.rejects.length
+        counts.read += page.length
+        sinceCheckpoint += page.length
+        after = plan.keyIndexes.map((index) => page[page.length - 1]![index])
+        props.onProgress?.({ table: name, read: counts.read, ...(total !== undefined ? { total } : {}) })
+        stopped = Boolean(props.signal?.aborted)
+        if (
+          !props.dryRun &&
+          (pending.count >= CHANGES_PER_TRANSACTION || sinceCheckpoint >= ROWS_PER_CHECKPOINT || stopped)
+        ) {
+          await writer.transaction(
+            async (tx) => {
+              await flush(tx)
+              await checkpoint(tx, 'syncing')
+            },
+            { bulk: true },
+          )
+          pending.clear()
+          this.#keepRejects(pendingRejects)
+          pendingRejects = []
+          sinceCheckpoint = 0
+        }
+        if (stopped) return this.#tableResult(job, name, 'incremental', started, 'NotExecuted')
+      }
+      const gone = stateBefore - matched
+      let probed = false
+      if (gone > 0 && !props.noDelete && !props.dryRun) {
+        await this.#probe(job)
+        probed = true
+      }
+      if (props.dryRun) {
+        if (!props.noDelete) counts.deleted += Math.max(0, gone)
+      } else {
+        await writer.transaction(async (tx) => {
+          await flush(tx)
+          if (probed) counts.deleted += await writer.deleteMissing(tx)
+          // The next run starts from the new state.
+          stateBefore = 0
+          matched = 0
+          await checkpoint(tx, 'ready')
+        })
+        if (counts.inserted) await writer.syncSequences(db)
+      }
+      this.#keepRejects(pendingRejects)
+      if (gone > 0 && props.noDelete)
+        job.warnings.push(`${name}: ${gone} rows deleted in the source were kept (no-delete).`)
+      return this.#tableResult(job, name, 'incremental', started, 'Success')
+    } finally {
+      await reader.close()
+    }
+  }
+
+  /** Loads every source key into the probe table, for {@link ReplicaWriter.deleteMissing}. */
+  async #probe(job: TableJob): Promise<void> {
+    const { plan, writer } = job
+    const db = this.#props.target.db
+    await writer.startProbe(db)
+    const keyColumns: ReplicaColumn[] = [...plan.key]
+    const reader = await openSourceReader(this.#props.source, {
+      table: plan.table.name,
+      columns: keyColumns,
+      key: keyColumns,
+    })
+    try {
+      const probeColumns: ReplicaColumn[] = [
+        ...keyColumns,
+        { name: 'lp_key', declaredType: 'TEXT', kind: 'text', notNull: true },
+      ]
+      const indexes = keyColumns.map((_, index) => index)
+      const notes: ConversionNotes = { offsetToUtc: new Map(), naiveAsUtc: new Map() }
+      const encoder =
+        this.#props.target.kind === 'postgres'
+          ? createPgRowEncoder(probeColumns, plan.source, plan.options, notes)
+          : createSqliteRowEncoder(probeColumns, plan.source)
+      let after: unknown[] | undefined
+      for (;;) {
+        const page = await reader.page(after, this.#pageSize(plan) * 4)
+        if (page.length === 0) break
+        const rows = page.map((row) => [...row, keyText(row, indexes)])
+        const encoded = this.#encodeRows(encoder, rows)
+        await writer.appendProbe(db, encoded)
+        after = page[page.length - 1]!
+      }
+    } finally {
+      await reader.close()
+    }
+  }
+
+  /** A table without a key: hashed whole; replaced whole when the hash differs from the last run's. */
+  async #whole(job: TableJob, entry: ReplicaEntry | undefined): Promise<ReplicaTableResult> {
+    const props = this.#props
+    const started = performance.now()
+    const { plan, writer, counts } = job
+    const name = plan.table.name
+    const encoder = this.#encoder(job)
+    const base = { table: name, stateTable: plan.stateTable, schemaHash: plan.schemaHash }
+    const readAll = async (
+      write: ((rows: EncodedRows) => Promise<void>) | undefined,
+    ): Promise<{ tableHash: string; accepted: number; read: number; rejects: Reject[] }> => {
+      const reader = await openSourceReader(props.source, readSpec(plan))
+      try {
+        const total = await this.#total(reader)
+        const digest = createHash('sha256')
+        let after: unknown[] | undefined
+        let read = 0
+        let accepted = 0
+        const rejects: Reject[] = []
+        for (;;) {
+          const page = await reader.page(after, this.#pageSize(plan))
+          if (page.length === 0) break
+          const encoded = this.#encodePage(job, encoder, page)
+          for (const hash of encoded.hashes) if (hash !== undefined) digest.update(hash)
+          if (write) await write(encoded.rows)
+          read += page.length
+          accepted += page.length - encoded.rejects.length
+          rejects.push(...encoded.rejects)
+          after = plan.keyIndexes.map((index) => page[page.length - 1]![index])
+          props.onProgress?.({ table: name, read, ...(total !== undefined ? { total } : {}) })
+        }
+        return { tableHash: digest.digest('base64'), accepted, read, rejects }
+      } finally {
+        await reader.close()
+      }
+    }
+    const previousRows = entry?.counts.rows ?? 0
+    if (entry || props.dryRun) {
+      const scan = await readAll(undefined)
+      counts.read = scan.read
+      counts.rejected = scan.read - scan.accepted
+      if (entry && entry.tableHash === scan.tableHash) {
+        counts.unchanged = scan.accepted
+        this.#keepRejects(scan.rejects)
+        if (!props.dryRun)
+          await putRegistry(props.target.db, {
+            ...base,
+            status: 'ready',
+            lastKey: null,
+            runId: this.#runId,
+            tableHash: scan.tableHash,
+            counts: { ...counts, rows: scan.accepted },
+          })
+        return this.#tableResult(job, name, 'whole', started, 'Success')
+      }
+      if (props.dryRun) {
+        counts.inserted = scan.accepted
+        counts.deleted = previousRows
+        this.#keepRejects(scan.rejects)
+        return this.#tableResult(job, name, 'whole', started, 'Success')
+      }
+    }
+    const rejects = await writer.transaction(async (tx) => {
+      if (entry) {
+        counts.deleted = await writer.rowCount(tx)
+        await writer.clear(tx)
+      } else await writer.create(tx)
+      const scan = await readAll((rows) => writer.insert(tx, rows))
+      counts.read = scan.read
+      counts.inserted = scan.accepted
+      counts.rejected = scan.read - scan.accepted
+      if (!entry) job.warnings.push(...(await writer.finish(tx)))
+      await putRegistry(tx, {
+        ...base,
+        status: 'ready',
+        lastKey: null,
+        runId: this.#runId,
+        tableHash: scan.tableHash,
+        counts: { ...counts, rows: scan.accepted },
+      })
+      return scan.rejects
+    })
+    this.#keepRejects(rejects)
+    return this.#tableResult(job, name, 'whole', started, 'Success')
+  }
+
+  /** Rows per page: the `pageSize` prop, else about 100,000 values (memory stays flat for wide tables too). */
+  #pageSize(plan: TablePlan): number {
+    if (this.#props.pageSize !== undefined) return Math.max(1, Math.floor(this.#props.pageSize))
+    return Math.min(
+      MAX_PAGE_SIZE,
+      Math.max(500, Math.floor(VALUES_PER_PAGE / Math.max(1, plan.columns.length))),
+    )
+  }
+
+  async #total(reader: SourceReader): Promise<number | undefined> {
+    if (!this.#props.onProgress) return undefined
+    return reader.count().catch(() => undefined)
+  }
+
+  #encoder(job: TableJob): PgRowEncoder | SqliteRowEncoder {
+    const { plan } = job
+    return this.#props.target.kind === 'postgres'
+      ? createPgRowEncoder(plan.columns, plan.source, plan.options, job.notes)
+      : createSqliteRowEncoder(plan.columns, plan.source)
+  }
+
+  /** Encodes a page: the accepted rows for the target, every row's state key and hash, the rejects. */
+  #encodePage(
+    job: TableJob,
+    encoder: PgRowEncoder | SqliteRowEncoder,
+    page: ReadonlyArray<ReadonlyArray<unknown>>,
+  ): EncodedPage {
+    const { plan } = job
+    const keys = new Array<string>(page.length)
+    const hashes = new Array<string | undefined>(page.length)
+    const rejects: Reject[] = []
+    const keyNames = plan.key.length
+      ? plan.key.map((column) => column.name)
+      : [plan.source === 'postgres' ? 'ctid' : 'rowid']
+    const onReject = (index: number, rejected: RejectedValue): void => {
+      const row = page[index]!
+      const key = describeKey(keyNames, row, plan.keyIndexes)
+      rejects.push({
+        location: { table: plan.table.name, key },
+        field: rejected.column,
+        reason: `${rejected.column}: ${rejected.reason}`,
+        raw: rawRow(plan.columns, row),
+      })
+    }
+    for (let index = 0; index < page.length; index++) keys[index] = keyText(page[index]!, plan.keyIndexes)
+    if ('out' in encoder) {
+      encoder.out.reset()
+      const offsets = new Array<number>(page.length + 1)
+      for (let index = 0; index < page.length; index++) {
+        offsets[index] = encoder.out.length
+        const result = encoder.encode(page[index]!)
+        if (isRejected(result)) onReject(index, result)
+        else hashes[index] = result
+      }
+      offsets[page.length] = encoder.out.length
+      return {
+        keys,
+        hashes,
+        rejects,
+        rows: {
+          engine: 'postgres',
+          format: encoder.format,
+          bytes: encoder.out.view(),
+          count: page.length - rejects.length,
+        },
+        offsets,
+      }
+    }
+    const rows: unknown[][] = []
+    const positions = new Array<number>(page.length)
+    for (let index = 0; index < page.length; index++) {
+      const result = encoder.encode(page[index]!)
+      if (isRejected(result)) {
+        onReject(index, result)
+        continue
+      }
+      positions[index] = rows.length
+      rows.push(result.values)
+      hashes[index] = result.hash
+    }
+    return { keys, hashes, rejects, rows: { engine: 'sqlite', rows }, positions }
+  }
+
+  /** Encodes rows that cannot be rejected in practice (probe keys); rejected ones are left out. */
+  #encodeRows(
+    encoder: PgRowEncoder | SqliteRowEncoder,
+    page: ReadonlyArray<ReadonlyArray<unknown>>,
+  ): EncodedRows {
+    if ('out' in encoder) {
+      encoder.out.reset()
+      let count = 0
+      for (const row of page) if (!isRejected(encoder.encode(row))) count++
+      return { engine: 'postgres', format: encoder.format, bytes: encoder.out.view(), count }
+    }
+    const rows: unknown[][] = []
+    for (const row of page) {
+      const result = encoder.encode(row)
+      if (!isRejected(result)) rows.push(result.values)
+    }
+    return { engine: 'sqlite', rows }
+  }
+
+  #keepRejects(rejects: ReadonlyArray<Reject>): void {
+    if (rejects.length === 0) return
+    this.#rejectsFile?.write(this.#runId, 'replicate', rejects)
+    for (const reject of rejects) {
+      if (this.#rejectSample.length >= SAMPLE_REJECTS) break
+      this.#rejectSample.push({
+        table: reject.location.table ?? '',
+        key: reject.location.key ?? '',
+        column: reject.field ?? '',
+        reason: reject.reason,
+      })
+    }
+  }
+}
+
+/** One encoded page of source rows. */
+interface EncodedPage {
+  /** Every row's state key. */
+  readonly keys: ReadonlyArray<string>
+  /** Every row's hash; undefined for rejected rows. */
+  readonly hashes: ReadonlyArray<string | undefined>
+  readonly rejects: ReadonlyArray<Reject>
+  /** The accepted rows. */
+  readonly rows: EncodedRows
+  /** PostgreSQL: byte offset of each row in `rows.bytes` (a rejected row is empty). */
+  readonly offsets?: ReadonlyArray<number>
+  /** SQLite: index of each accepted row in `rows.rows`. */
+  readonly positions?: ReadonlyArray<number>
+}
+
+/** Changed rows collected across pages until they are written. */
+class PendingChanges {
+  readonly keys: string[] = []
+  readonly hashes: string[] = []
+  #chunks: Buffer[] = []
+  #values: ReadonlyArray<unknown>[] = []
+  #format: 'binary' | 'text' = 'binary'
+
+  get count(): number {
+    return this.keys.length
+  }
+
+  add(page: EncodedPage, index: number, hash: string): void {
+    this.keys.push(page.keys[index]!)
+    this.hashes.push(hash)
+    if (page.rows.engine === 'postgres') {
+      this.#format = page.rows.format
+      const offsets = page.offsets!
+      // A copy: the encoder's buffer is reused by the next page.
+      this.#chunks.push(Buffer.from(page.rows.bytes.subarray(offsets[index]!, offsets[index + 1]!)))
+    } else this.#values.push(page.rows.rows[page.positions![index]!]!)
+  }
+
+  rows(plan: TablePlan): EncodedRows {
+    if (plan.target === 'postgres')
+      return {
+        engine: 'postgres',
+        format: this.#format,
+        bytes: Buffer.concat(this.#chunks),
+        count: this.count,
+      }
+    return { engine: 'sqlite', rows: this.#values }
+  }
+
+  clear(): void {
+    this.keys.length = 0
+    this.hashes.length = 0
+    this.#chunks = []
+    this.#values = []
+  }
+}
+
+function pickCounts(counts: Partial<ReplicaCounts>): ReplicaCounts {
+  return {
+    read: counts.read ?? 0,
+    inserted: counts.inserted ?? 0,
+    updated: counts.updated ?? 0,
+    deleted: counts.deleted ?? 0,
+    unchanged: counts.unchanged ?? 0,
+    rejected: counts.rejected ?? 0,
+  }
+}
+
+/** A rejected row as JSON-friendly values (bytes as hex), for the rejects file. */
+function rawRow(columns: ReadonlyArray<ReplicaColumn>, row: ReadonlyArray<unknown>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {}
+  columns.forEach((column, index) => {
+    const value = row[index]
+    raw[column.name] =
+      value instanceof Uint8Array || value instanceof ArrayBuffer
+        ? `x'${Buffer.from(value as Uint8Array).toString('hex')}'`
+        : typeof value === 'bigint'
+          ? value.toString()
+          : value
+  })
+  return raw
+}
+
+function readSpec(plan: TablePlan): ReadSpec {
+  return { table: plan.table.name, columns: plan.columns, key: plan.key }
+}
+
+/** `*` and `?` wildcards; anything else literal. */
+function globPattern(pattern: string): RegExp {
+  const escaped = pattern.trim().replace(/[.+^${}()|[\]\\]/g, '\\$&')
+  return new RegExp(`^${escaped.replace(/\*/g, '.*').replace(/\?/g, '.')}$`)
+}
+
+function secondsSince(started: number): number {
+  return Math.round((performance.now() - started) / 10) / 100
+}

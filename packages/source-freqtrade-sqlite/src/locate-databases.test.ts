@@ -1,0 +1,78 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createTempDir } from '@ledgerport/test-kit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { locateDatabases } from './locate-databases.js'
+
+let dir: { path: string; cleanup(): Promise<void> }
+const touch = (...parts: string[]) => {
+  const path = join(dir.path, ...parts)
+  mkdirSync(join(path, '..'), { recursive: true })
+  writeFileSync(path, '')
+  return path
+}
+
+beforeAll(async () => {
+  dir = await createTempDir('ledgerport-ft-locate-')
+  touch('bots', 'alpha', 'user_data', 'tradesv3.sqlite')
+  touch('bots', 'alpha', 'user_data', 'tradesv3.sqlite-wal')
+  touch('bots', 'alpha', 'user_data', 'config.json')
+  touch('bots', 'bravo', 'user_data', 'tradesv3.dryrun.sqlite')
+  touch('bots', 'charlie', 'user_data', 'tradesv3.sqlite')
+  touch('bots', 'charlie', 'user_data', 'tradesv3.dryrun.sqlite')
+  touch('bots', 'delta', 'tradesv3.sqlite')
+  touch('bots', 'loose-bot.dry-run.sqlite')
+  touch('bots', 'empty', 'user_data', 'logs', 'x.log')
+  touch('bots', 'alpha', 'user_data', 'tradesv3.sqlite.backup-20260101T000000Z')
+})
+afterAll(() => dir.cleanup())
+
+describe('locateDatabases', () => {
+  it('finds every instance below --instances-dir, with folder names as bot ids and dry-run from the file name', () => {
+    const found = locateDatabases({ instancesDir: 'bots', cwd: dir.path })
+    expect(found.map((f) => [f.botId, f.path.slice(dir.path.length + 1), f.dryRun])).toEqual([
+      ['alpha', 'bots/alpha/user_data/tradesv3.sqlite', false],
+      ['bravo', 'bots/bravo/user_data/tradesv3.dryrun.sqlite', true],
+      ['charlie.dryrun', 'bots/charlie/user_data/tradesv3.dryrun.sqlite', true],
+      ['charlie', 'bots/charlie/user_data/tradesv3.sqlite', false],
+      ['delta', 'bots/delta/tradesv3.sqlite', false],
+      ['loose-bot.dry-run', 'bots/loose-bot.dry-run.sqlite', true],
+    ])
+  })
+
+  it('takes --db files, repeated or comma-separated, naming bots after their instance folder or file', () => {
+    const found = locateDatabases({
+      db: [
+        'bots/alpha/user_data/tradesv3.sqlite,bots/delta/tradesv3.sqlite',
+        'bots/loose-bot.dry-run.sqlite',
+      ],
+      cwd: dir.path,
+    })
+    expect(found.map((f) => f.botId)).toEqual(['alpha', 'delta', 'loose-bot.dry-run'])
+  })
+
+  it('uses --bot-id, one per database, and refuses a count that does not match', () => {
+    const db = ['bots/alpha/user_data/tradesv3.sqlite', 'bots/delta/tradesv3.sqlite']
+    expect(locateDatabases({ db, botId: ['a1', 'd1'], cwd: dir.path }).map((f) => f.botId)).toEqual([
+      'a1',
+      'd1',
+    ])
+    expect(() => locateDatabases({ db, botId: ['only-one'], cwd: dir.path })).toThrow(
+      /--bot-id names 1 bot\(s\) but 2/,
+    )
+    expect(() => locateDatabases({ db, botId: ['same', 'same'], cwd: dir.path })).toThrow(
+      /Two databases would be bot "same"/,
+    )
+  })
+
+  it('says what is missing', () => {
+    expect(() => locateDatabases({ db: ['nope.sqlite'], cwd: dir.path })).toThrow(
+      /--db nope.sqlite: there is no such file/,
+    )
+    expect(() => locateDatabases({ instancesDir: 'nowhere', cwd: dir.path })).toThrow(/no such folder/)
+    expect(() => locateDatabases({ instancesDir: 'bots/empty', cwd: dir.path })).toThrow(
+      /no Freqtrade database found/,
+    )
+    expect(() => locateDatabases({ cwd: dir.path })).toThrow(/--db FILE or --instances-dir DIR/)
+  })
+})
