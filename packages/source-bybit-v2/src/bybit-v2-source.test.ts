@@ -100,7 +100,9 @@ describe('bybit-v2 on PostgreSQL', () => {
         () => undefined,
         (e: Error) => e,
       )
-      expect(error?.message).toMatch(/^Cannot read the v2 database postgres:\/\/bot:\*\*\*@127\.0\.0\.1:1\/v2: /)
+      expect(error?.message).toMatch(
+        /^Cannot read the v2 database postgres:\/\/bot:\*\*\*@127\.0\.0\.1:1\/v2: /,
+      )
       expect(error?.message).not.toContain('pa55w0rd-x')
     } finally {
       await s.close()

@@ -100,7 +100,9 @@ export class BybitV2Source implements Source {
     try {
       trades = await db.columns('trades')
     } catch (error) {
-      throw new Error(`Cannot read the v2 database ${db.where}: ${(error as Error).message}`, { cause: error })
+      throw new Error(`Cannot read the v2 database ${db.where}: ${(error as Error).message}`, {
+        cause: error,
+      })
     }
     if (!trades?.has(V2_KEY)) {
       const hint = db.kind === 'postgres' ? ' and --source-schema' : ''

@@ -167,7 +167,6 @@ export class FreqtradeSqliteSource implements Source {
       files: resume ? (resume.files === files ? files : null) : files,
     }
     let db: Database.Database
-    let schema: FreqtradeSchema
     try {
       db = bot.file.open().db
     } catch (error) {
@@ -175,7 +174,7 @@ export class FreqtradeSqliteSource implements Source {
     }
     try {
       db.exec('BEGIN')
-      schema = readSchema(db)
+      const schema = readSchema(db)
       const context = { bot, db, schema, state, batchSize: Math.max(1, this.#context.batchSize) }
       switch (kind) {
         case 'bot':

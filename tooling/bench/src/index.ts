@@ -1,11 +1,13 @@
 import { type BenchRow, renderTable, writeResults } from './report.js'
 import { engineSuite } from './suites/engine.js'
+import { jsonSuite } from './suites/json.js'
 import { migrateSuite } from './suites/migrate.js'
 
 /** Every suite, in the order `pnpm bench` runs them. Later suites (engine, replicate, freqtrade) go here. */
 const SUITES: Readonly<Record<string, () => Promise<BenchRow[]>>> = {
   migrate: migrateSuite,
   engine: () => engineSuite(),
+  json: () => jsonSuite(),
 }
 
 /**

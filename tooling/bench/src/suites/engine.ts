@@ -1,20 +1,16 @@
-import { execFile } from 'node:child_process'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { createSyntheticSource, prepareRecords, tableColumns } from '@ledgerport/core'
 import { createPostgresDatabase } from '@ledgerport/test-kit'
 import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
+import { runInChild } from '../child-run.js'
 import { timed } from '../measure.js'
 import type { BenchRow } from '../report.js'
 import { createWorkDir } from '../work-dir.js'
 
 const SUITE = 'engine'
-const run = promisify(execFile)
-const CHILD = fileURLToPath(new URL('../engine-child.js', import.meta.url))
 /** Synthetic round trips per 1,000 orders: 2 of 3 trades are closed and have an exit order. */
 const TRADES_PER_ORDER = 3 / 5
 
@@ -46,10 +42,7 @@ export async function engineSuite(sizes: ReadonlyArray<number> = sizesFromArgv()
           await pipeline(createReadStream(file), client.query(copyFrom('COPY orders FROM STDIN')))
         })
         await client.end()
-        const { stdout } = await run(process.execPath, [CHILD, engineDb.url, String(trades)], {
-          maxBuffer: 1 << 20,
-        })
-        const engine = JSON.parse(stdout) as { wallMs: number; rows: number; peakRssMb: number }
+        const engine = await runInChild({ from: 'synthetic', options: { trades, seed: 11, only: 'orders' }, to: engineDb.url })
         const label = `${orders.toLocaleString('en')} orders`
         const baselineRow: BenchRow = {
           suite: SUITE,
