@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { redactSecrets, type SourcePlugin } from '@ledgerport/core'
 import { Command, CommanderError } from 'commander'
 import { pluginsCommand } from './commands/data/plugins.js'
+import { replicateCommand } from './commands/data/replicate.js'
 import { rollbackCommand } from './commands/data/rollback.js'
 import { runCommand } from './commands/data/run.js'
 import { runsCommand } from './commands/data/runs.js'
@@ -28,7 +29,7 @@ export async function main(
   let exitCode = EXIT_OK
   // A source's own flags depend on --from, so the plugin loads before the command line is parsed.
   let plugin: SourcePlugin<any> | undefined
-  const from = fromArgument(argv)
+  const from = argv[2] === 'replicate' ? undefined : fromArgument(argv)
   if (from) {
     try {
       plugin = await loadSource(from)
@@ -54,6 +55,7 @@ export async function main(
     .addCommand(runsCommand(context))
     .addCommand(syncCommand(context, plugin))
     .addCommand(pluginsCommand(context))
+    .addCommand(replicateCommand(context))
   const exitOverride = (command: Command): void => {
     command.exitOverride().configureOutput({
       writeOut: (s) => terminal.out(s.trimEnd()),

@@ -1,5 +1,6 @@
 import { connect, SqlTarget, type TargetPlugin } from '@ledgerport/core'
 import { sql } from 'kysely'
+import { sqliteUpsert } from './sqlite-upsert.js'
 
 /** Options of the SQLite target. */
 export interface SqliteTargetOptions {
@@ -26,8 +27,11 @@ export const target: TargetPlugin<SqliteTargetOptions> = {
     // WAL lets readers (dashboards, `ledgerport verify`) work while a run writes; NORMAL is durable in WAL.
     await sql`pragma journal_mode = wal`.execute(connection.db)
     await sql`pragma synchronous = normal`.execute(connection.db)
+    // Random UUID keys touch B-tree pages all over every index; a 32 MB page cache keeps most of them in memory.
+    await sql`pragma cache_size = -32768`.execute(connection.db)
     return new SqlTarget({
       connection,
+      upsert: sqliteUpsert,
       ...(options.modelMigrations ? { extraMigrations: options.modelMigrations } : {}),
     })
   },

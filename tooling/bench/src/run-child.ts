@@ -39,7 +39,14 @@ async function main(job: ChildRun): Promise<void> {
   await target.close()
   if (result.error) throw result.error
   const { read, inserted, updated, unchanged } = result.totals
-  const out: ChildResult = { wallMs, read, rows: inserted + updated + unchanged, inserted, updated, peakRssMb: process.resourceUsage().maxRSS / 1024 }
+  const out: ChildResult = {
+    wallMs,
+    read,
+    rows: inserted + updated + unchanged,
+    inserted,
+    updated,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  }
   process.stdout.write(`${JSON.stringify(out)}\n`)
 }
 

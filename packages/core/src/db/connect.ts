@@ -41,6 +41,11 @@ export interface DatabaseConnection {
    * what Kysely does not do (COPY). Undefined on other engines.
    */
   readonly postgresClient?: (db: Kysely<any>) => Promise<import('pg').PoolClient>
+  /**
+   * SQLite (`sqlite:`) only: the better-sqlite3 database behind `db`, for prepared statements in hot
+   * loops. It is the same single connection Kysely uses, so it sees (and joins) Kysely's open transaction.
+   */
+  readonly sqliteDatabase?: import('better-sqlite3').Database
   /** Subscribes to every query run on this connection; returns the unsubscribe function. */
   onQuery(listener: QueryListener): () => void
   /** Closes the connection (and its pool). */
@@ -69,6 +74,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
   const secrets = [...urlSecrets(parsed.url), ...(authToken && parsed.kind === 'libsql' ? [authToken] : [])]
   let db: Kysely<any>
   let postgresClient: DatabaseConnection['postgresClient']
+  let sqliteDatabase: DatabaseConnection['sqliteDatabase']
 
   if (parsed.kind === 'postgres') {
     const { default: pg } = await import('pg')
@@ -101,6 +107,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
       fileMustExist: options.readonly ?? false,
     })
     database.pragma(`busy_timeout = ${busyTimeoutMs}`)
+    sqliteDatabase = database
     db = new Kysely({ dialect: new SqliteDialect({ database }), log })
   } else {
     const { createClient } = await import('@libsql/client')
@@ -119,6 +126,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     ...(options.schema ? { schema: options.schema } : {}),
     secrets,
     ...(postgresClient ? { postgresClient } : {}),
+    ...(sqliteDatabase ? { sqliteDatabase } : {}),
     onQuery(listener) {
       listeners.add(listener)
       return () => listeners.delete(listener)

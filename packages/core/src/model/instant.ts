@@ -176,6 +176,9 @@ function format(epochSeconds: number, fraction: string, original: unknown): stri
   const hour = Math.floor(secondOfDay / 3600)
   const minute = Math.floor((secondOfDay % 3600) / 60)
   const second = secondOfDay % 60
+  // Trailing zeros carry no information and engines drop them (PostgreSQL prints `.01`, not `.010`);
+  // dropping them here gives one text, and one row hash, per instant whatever the source.
+  fraction = fraction.replace(/0+$/, '')
   return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}${
     fraction === '' ? '' : `.${fraction}`
   }Z`

@@ -1,6 +1,4 @@
 import { type Kysely, sql } from 'kysely'
-import type { DatabaseKind } from '../db/connection-url.js'
-import { tableExists } from '../db/table-exists.js'
 
 /** The target table that records every replicated table: where it is, how far, with which shape. */
 export const REPLICA_REGISTRY_TABLE = 'ledgerport_replica_tables'
@@ -55,11 +53,6 @@ export async function ensureRegistry(db: Kysely<any>): Promise<void> {
     table_hash text,
     updated_at text not null
   )`.execute(db)
-}
-
-/** True when the target has a registry (something was replicated into it before). */
-export function registryExists(db: Kysely<any>, kind: DatabaseKind): Promise<boolean> {
-  return tableExists(db, kind, REPLICA_REGISTRY_TABLE)
 }
 
 /** Every entry, by table name. */

@@ -1,9 +1,15 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createScratchDatabase, createTempDir, type ScratchDatabase, type TestEngine } from '@ledgerport/test-kit'
+import {
+  createScratchDatabase,
+  createTempDir,
+  type ScratchDatabase,
+  type TestEngine,
+} from '@ledgerport/test-kit'
 import { type Kysely, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect } from '../db/connect.js'
+import { connectSource } from './connect-source.js'
 import { type ReplicaResultSet, Replicator, type ReplicatorProps } from './replicator.js'
 
 type Engine = 'sqlite' | 'libsql' | 'postgres'
@@ -42,7 +48,10 @@ const TABLES: Record<string, { key: string; columns: Record<string, Kind> }> = {
       order_date: 'time',
     },
   },
-  KeyValueStore: { key: 'id', columns: { id: 'int', key: 'text', string_value: 'text', float_value: 'float' } },
+  KeyValueStore: {
+    key: 'id',
+    columns: { id: 'int', key: 'text', string_value: 'text', float_value: 'float' },
+  },
   notes: { key: 'body', columns: { body: 'text', n: 'int' } },
 }
 
@@ -123,7 +132,10 @@ async function insertRows(
 ): Promise<void> {
   for (const row of rows) {
     const values = Object.fromEntries(
-      Object.entries(row).map(([k, v]) => [k, typeof v === 'boolean' && engine !== 'postgres' ? Number(v) : v]),
+      Object.entries(row).map(([k, v]) => [
+        k,
+        typeof v === 'boolean' && engine !== 'postgres' ? Number(v) : v,
+      ]),
     )
     await db.insertInto(table).values(values).execute()
   }
@@ -133,28 +145,35 @@ async function insertRows(
 async function seed(url: string, engine: Engine, trades = 24): Promise<void> {
   const connection = await connect(url)
   try {
-    for (const statement of engine === 'postgres' ? POSTGRES_DDL : SQLITE_DDL)
-      await sql.raw(statement).execute(connection.db)
-    const ids = Array.from({ length: trades }, (_, i) => i + 1)
-    await insertRows(connection.db, engine, 'trades', ids.map((id) => trade(id)))
-    await insertRows(
-      connection.db,
-      engine,
-      'orders',
-      ids.flatMap((id) => [order(2 * id - 1), order(2 * id)]),
-    )
-    await insertRows(connection.db, engine, 'KeyValueStore', [
-      { id: 1, key: 'bot_start_time', string_value: null, float_value: null },
-      { id: 2, key: 'startup', string_value: 'v', float_value: 1.5 },
-    ])
-    await insertRows(connection.db, engine, 'notes', [
-      { body: 'first', n: 1 },
-      { body: 'second', n: null },
-    ])
-    if (engine === 'postgres') {
-      await sql`select setval('trades_id_seq', ${trades})`.execute(connection.db)
-      await sql`select setval('orders_id_seq', ${2 * trades})`.execute(connection.db)
-    }
+    await connection.db.transaction().execute(async (db) => {
+      for (const statement of engine === 'postgres' ? POSTGRES_DDL : SQLITE_DDL)
+        await sql.raw(statement).execute(db)
+      const ids = Array.from({ length: trades }, (_, i) => i + 1)
+      await insertRows(
+        db,
+        engine,
+        'trades',
+        ids.map((id) => trade(id)),
+      )
+      await insertRows(
+        db,
+        engine,
+        'orders',
+        ids.flatMap((id) => [order(2 * id - 1), order(2 * id)]),
+      )
+      await insertRows(db, engine, 'KeyValueStore', [
+        { id: 1, key: 'bot_start_time', string_value: null, float_value: null },
+        { id: 2, key: 'startup', string_value: 'v', float_value: 1.5 },
+      ])
+      await insertRows(db, engine, 'notes', [
+        { body: 'first', n: 1 },
+        { body: 'second', n: null },
+      ])
+      if (engine === 'postgres') {
+        await sql`select setval('trades_id_seq', ${trades})`.execute(db)
+        await sql`select setval('orders_id_seq', ${2 * trades})`.execute(db)
+      }
+    })
   } finally {
     await connection.close()
   }
@@ -170,7 +189,7 @@ async function canonicalRows(url: string, table: string): Promise<string[][]> {
       .map((name) => (connection.kind === 'postgres' ? `"${name}"::text as "${name}"` : `"${name}"`))
       .join(', ')
     const { rows } = await sql
-      .raw<Record<string, unknown>>(`select ${select} from "${table}" order by "${spec.key}"`)
+      .raw<Record<string, unknown>>(`select ${select} from "${table}" order by "${table}"."${spec.key}"`)
       .execute(connection.db)
     return rows.map((row) => names.map((name) => canonicalValue(spec.columns[name]!, row[name])))
   } finally {
@@ -208,7 +227,7 @@ async function replicate(
   targetUrl: string,
   props: Partial<ReplicatorProps> = {},
 ): Promise<ReplicaResultSet> {
-  const source = await connect(sourceUrl, { readonly: true })
+  const source = await connectSource(sourceUrl)
   const target = await connect(targetUrl)
   try {
     return await new Replicator({ source, target, rejectsFile: false, ...props }).run()
@@ -255,7 +274,8 @@ describe('replicate between every pair of engines', () => {
   const sources = new Map<Engine, string>()
   beforeAll(async () => {
     for (const engine of ENGINES) {
-      const db = await database(engine)
+      // The libSQL source is a server (the Hrana test server): the real client, over HTTP.
+      const db = await database(engine === 'libsql' ? 'libsql-http' : engine)
       await seed(db.url, engine)
       sources.set(engine, db.url)
     }
@@ -299,7 +319,12 @@ describe('replicate between every pair of engines', () => {
           connection.db,
         )
         expect(indexes.map((i) => i.indexname)).toEqual(
-          expect.arrayContaining(['_order_pair_order_id', 'ix_orders_ft_trade_id', 'ix_trades_pair', 'trades_pkey']),
+          expect.arrayContaining([
+            '_order_pair_order_id',
+            'ix_orders_ft_trade_id',
+            'ix_trades_pair',
+            'trades_pkey',
+          ]),
         )
         // The identity sequence is past the largest id: a new row gets 25.
         const { rows: next } = await sql<{
@@ -336,8 +361,16 @@ describe('incremental replicate', () => {
         const db = writable.db
         await insertRows(db, 'sqlite', 'trades', [trade(25), trade(26), trade(27)])
         await insertRows(db, 'sqlite', 'orders', [order(49), order(50)])
-        await db.updateTable('trades').set({ close_rate: 1.23, exit_reason: 'changed' }).where('id', 'in', [2, 3]).execute()
-        await db.updateTable('orders').set({ price: 0.1 + 0.7 }).where('id', '=', 7).execute()
+        await db
+          .updateTable('trades')
+          .set({ close_rate: 1.23, exit_reason: 'changed' })
+          .where('id', 'in', [2, 3])
+          .execute()
+        await db
+          .updateTable('orders')
+          .set({ price: 0.1 + 0.7 })
+          .where('id', '=', 7)
+          .execute()
         await db.deleteFrom('orders').where('ft_trade_id', '=', 5).execute()
         await db.deleteFrom('trades').where('id', '=', 5).execute()
         await db.deleteFrom('notes').where('body', '=', 'second').execute()
@@ -358,6 +391,7 @@ describe('incremental replicate', () => {
 
       const again = await connect(source)
       try {
+        await again.db.deleteFrom('orders').where('ft_trade_id', '=', 6).execute()
         await again.db.deleteFrom('trades').where('id', '=', 6).execute()
       } finally {
         await again.close()
@@ -383,7 +417,18 @@ describe('type mapping edge cases', () => {
       await sql`CREATE TABLE edge (id INTEGER PRIMARY KEY, i INTEGER, b BOOLEAN, r REAL, d DATETIME,
         v VARCHAR(5), t TEXT, bl BLOB, n NUMERIC, j JSON)`.execute(connection.db)
       const rows: unknown[][] = [
-        [1, 42, 1, 0.1 + 0.2, '2024-01-05 09:45:00', 'abc', 'x', Buffer.from([0, 255]), '12.50', '{"a": [1, 2]}'],
+        [
+          1,
+          42,
+          1,
+          0.1 + 0.2,
+          '2024-01-05 09:45:00',
+          'abc',
+          'x',
+          Buffer.from([0, 255]),
+          '12.50',
+          '{"a": [1, 2]}',
+        ],
         [2, null, null, null, null, null, null, null, null, null],
         [3, '5m', 0, 1, '2024-01-05 09:45:00', 'a', 'a', null, null, null],
         [4, 1, 0, 1, '2024-13-01 00:00:00', 'a', 'a', null, null, null],
@@ -418,8 +463,13 @@ describe('type mapping edge cases', () => {
         ['edge', 'id=10', 'j'],
       ])
       expect(result.rejects[0]!.reason).toBe('i: "5m" is not an integer')
-      expect(result.warnings).toContain('edge.d: 1 times with a UTC offset were written as UTC (naive timestamp column).')
-      const lines = (await readFile(rejectsFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line))
+      expect(result.warnings).toContain(
+        'edge.d: 1 times with a UTC offset were written as UTC (naive timestamp column).',
+      )
+      const lines = (await readFile(rejectsFile, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line))
       expect(lines[0]).toMatchObject({
         location: { table: 'edge', key: 'id=3' },
         field: 'i',
@@ -516,9 +566,9 @@ describe('type mapping edge cases', () => {
         u: 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
         bt: 'integer',
       })
-      const { rows: ddl } = await sql<{ sql: string }>`select sql from sqlite_master where name = 'pgedge'`.execute(
-        copy.db,
-      )
+      const { rows: ddl } = await sql<{
+        sql: string
+      }>`select sql from sqlite_master where name = 'pgedge'`.execute(copy.db)
       expect(ddl[0]!.sql).toContain('"n" DECIMAL_TEXT(18,8)')
     } finally {
       await copy.close()
@@ -535,9 +585,9 @@ describe('dry run, resume, refusals', () => {
     expect(dry.dryRun).toBe(true)
     const connection = await connect(target)
     try {
-      const { rows } = await sql<{ n: string }>`select count(*)::text as n from pg_tables where schemaname = 'public'`.execute(
-        connection.db,
-      )
+      const { rows } = await sql<{
+        n: string
+      }>`select count(*)::text as n from pg_tables where schemaname = 'public'`.execute(connection.db)
       expect(rows[0]!.n).toBe('0')
     } finally {
       await connection.close()
@@ -560,7 +610,10 @@ describe('dry run, resume, refusals', () => {
       },
     })
     expect(stopped.error?.message).toContain('run the same command again to resume')
-    expect(stopped.results.find((r) => r.table === 'orders')).toMatchObject({ status: 'NotExecuted', read: 300 })
+    expect(stopped.results.find((r) => r.table === 'orders')).toMatchObject({
+      status: 'NotExecuted',
+      read: 300,
+    })
     const resumed = await replicate(source, target, { pageSize: 100 })
     expect(resumed.error).toBeUndefined()
     expect(resumed.resumed).toBe(true)
@@ -585,7 +638,10 @@ describe('dry run, resume, refusals', () => {
     expect(result.results.find((r) => r.table === 'orders')?.status).toBe('Success')
     expect((await replicate(source, source)).error?.message).toContain('same database')
     expect((await replicate(source, target, { tables: ['nope'] })).error?.message).toContain('no table nope')
-    const some = await replicate(source, (await database('sqlite')).url, { tables: ['t*'], exclude: ['trades'] })
+    const some = await replicate(source, (await database('sqlite')).url, {
+      tables: ['t*'],
+      exclude: ['trades'],
+    })
     expect(some.results.map((r) => r.table)).toEqual([])
   })
 })

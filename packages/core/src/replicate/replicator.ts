@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { Kysely } from 'kysely'
 import type { DatabaseConnection } from '../db/connect.js'
 import { redactSecrets } from '../db/connection-url.js'
-import { tableExists } from '../db/table-exists.js'
 import { newRunId } from '../engine/data-migrator.js'
 import { RejectsFile } from '../engine/rejects-file.js'
 import type { Reject } from '../model/canonical-record.js'
@@ -15,10 +14,10 @@ import {
   encodeKey,
   ensureRegistry,
   putRegistry,
+  REPLICA_REGISTRY_TABLE,
   type ReplicaCounts,
   type ReplicaEntry,
   readRegistry,
-  registryExists,
 } from './replica-registry.js'
 import { createReplicaWriter, type EncodedRows, type ReplicaWriter } from './replica-writer.js'
 import {
@@ -34,7 +33,7 @@ import {
 } from './row-encoders.js'
 import { openSourceReader, type ReadSpec, type SourceReader } from './source-reader.js'
 import { planTable, type TablePlan } from './table-plan.js'
-import { describeSourceTable, listSourceTables } from './table-schema.js'
+import { describeSourceTable, listSourceTables, targetTableExists } from './table-schema.js'
 import type { ReplicaColumn } from './type-mapping.js'
 
 /** Constructor input of {@link Replicator}. */
@@ -129,7 +128,7 @@ export interface ReplicaResultSet {
 const ZERO: ReplicaCounts = { read: 0, inserted: 0, updated: 0, deleted: 0, unchanged: 0, rejected: 0 }
 const MAX_PAGE_SIZE = 5_000
 const VALUES_PER_PAGE = 100_000
-/** Rows per transaction of a first copy. */
+/** Rows per transaction of a first copy (at most; 10 pages). */
 const LOAD_ROWS_PER_TRANSACTION = 50_000
 /** Changed rows collected before they are written. */
 const CHANGES_PER_TRANSACTION = 20_000
@@ -180,7 +179,7 @@ export class Replicator {
     const results: ReplicaTableResult[] = []
     const warnings: string[] = []
     try {
-      if (props.source.url === props.target.url)
+      if (sameDatabase(props.source, props.target))
         throw new Error('The source and the target are the same database.')
       const names = await this.#selectTables()
       const target = props.target
@@ -188,7 +187,7 @@ export class Replicator {
       if (!props.dryRun) {
         await ensureRegistry(target.db)
         entries = await readRegistry(target.db)
-      } else if (await registryExists(target.db, target.kind)) {
+      } else if (await targetTableExists(target, REPLICA_REGISTRY_TABLE)) {
         entries = await readRegistry(target.db)
       }
       const interrupted = names
@@ -300,7 +299,7 @@ export class Replicator {
         notes,
       }
       const db = props.target.db
-      const exists = await tableExists(db, props.target.kind, name)
+      const exists = await targetTableExists(props.target, name)
       let entry = stored
       if (entry && !exists) {
         // The copy was dropped in the target: start over.
@@ -408,7 +407,7 @@ export class Replicator {
         const hashes: string[] = []
         const rejects: Reject[] = []
         let rows = 0
-        while (rows < LOAD_ROWS_PER_TRANSACTION) {
+        while (rows < Math.min(LOAD_ROWS_PER_TRANSACTION, this.#pageSize(plan) * 10)) {
           const page = await reader.page(after, this.#pageSize(plan))
           if (page.length === 0) {
             done = true
@@ -900,6 +899,11 @@ function rawRow(columns: ReadonlyArray<ReplicaColumn>, row: ReadonlyArray<unknow
 
 function readSpec(plan: TablePlan): ReadSpec {
   return { table: plan.table.name, columns: plan.columns, key: plan.key }
+}
+
+function sameDatabase(a: DatabaseConnection, b: DatabaseConnection): boolean {
+  if (a.url === b.url) return true
+  return a.path !== undefined && b.path !== undefined && resolve(a.path) === resolve(b.path)
 }
 
 /** `*` and `?` wildcards; anything else literal. */

@@ -27,7 +27,7 @@ export function rowHashOf(bytes: Uint8Array): string {
 
 /** Tells a rejected value from a hash. */
 export function isRejected(result: unknown): result is RejectedValue {
-  return typeof result === 'object' && result !== null
+  return typeof result === 'object' && result !== null && 'reason' in result
 }
 
 /** The replica-state key of a row: its key values as text, joined by U+001F. */
@@ -449,7 +449,7 @@ function sqliteValueOf(column: ReplicaColumn): SqliteValue {
     case 'integer':
       return (text) => BigInt(text)
     case 'boolean':
-      return (text) => (text === 't' ? 1n : 0n)
+      return (text) => (text === 't' || text === 'true' ? 1n : 0n)
     case 'float':
       return (text) => (text === 'NaN' ? undefined : Number(text))
     case 'timestamptz':

@@ -33,6 +33,19 @@ export interface ReplicaTable {
   readonly warnings: ReadonlyArray<string>
 }
 
+/**
+ * True when the target has the table (exact name, any case: PostgreSQL's current schema, or SQLite's
+ * main schema).
+ */
+export async function targetTableExists(connection: DatabaseConnection, table: string): Promise<boolean> {
+  const { rows } =
+    connection.kind === 'postgres'
+      ? await sql`select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          where n.nspname = current_schema() and c.relname = ${table}`.execute(connection.db)
+      : await sql`select 1 from sqlite_master where type = 'table' and name = ${table}`.execute(connection.db)
+  return rows.length > 0
+}
+
 /** Tables of ledgerport's own replica bookkeeping; never replicated. */
 export const REPLICA_TABLE_PREFIX = 'ledgerport_replica_'
 

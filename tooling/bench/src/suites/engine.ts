@@ -42,7 +42,11 @@ export async function engineSuite(sizes: ReadonlyArray<number> = sizesFromArgv()
           await pipeline(createReadStream(file), client.query(copyFrom('COPY orders FROM STDIN')))
         })
         await client.end()
-        const engine = await runInChild({ from: 'synthetic', options: { trades, seed: 11, only: 'orders' }, to: engineDb.url })
+        const engine = await runInChild({
+          from: 'synthetic',
+          options: { trades, seed: 11, only: 'orders' },
+          to: engineDb.url,
+        })
         const label = `${orders.toLocaleString('en')} orders`
         const baselineRow: BenchRow = {
           suite: SUITE,

@@ -11,7 +11,9 @@ const SUITE = 'json'
  * through the `json-files` source into SQLite and into PostgreSQL, each run in its own process:
  * wall time, source records per second, peak RSS (goal ≤ 256 MB, flat as the file grows).
  */
-export async function jsonSuite(trades: number = process.argv.includes('--full') ? 1_000_000 : 100_000): Promise<BenchRow[]> {
+export async function jsonSuite(
+  trades: number = process.argv.includes('--full') ? 1_000_000 : 100_000,
+): Promise<BenchRow[]> {
   const work = await createWorkDir(SUITE)
   const rows: BenchRow[] = []
   try {
