@@ -20,6 +20,8 @@ export interface DataRun {
   readonly source: Source
   readonly target: Target
   readonly context: PluginContext
+  /** The source's options, parsed (secrets included: never print them). */
+  readonly pluginOptions: Record<string, unknown>
   /** The source's options with secrets redacted (stored in `ledgerport_runs`). */
   readonly redactedOptions: Record<string, unknown>
   /** Identifies this configuration of the source for checkpoints. */
@@ -82,6 +84,7 @@ export async function usingDataRun<T>(
       source,
       target,
       context,
+      pluginOptions: parsed.values,
       redactedOptions: parsed.redacted,
       scope: JSON.stringify(parsed.redacted),
       secrets,

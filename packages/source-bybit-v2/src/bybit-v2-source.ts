@@ -29,6 +29,7 @@ import {
   type V2Row,
   type V2Table,
 } from './v2-database.js'
+import { verifyBybitV2 } from './verify-bybit-v2.js'
 
 /** The canonical tables each v2 table's stream writes. */
 export const STREAM_ENTITIES: Readonly<Record<V2Table, ReadonlyArray<EntityName>>> = {
@@ -73,6 +74,7 @@ export const source: SourcePlugin<BybitV2Options> = {
     },
   },
   create: (options, context) => BybitV2Source.open(options, context),
+  verify: (options, target) => verifyBybitV2({ source: options, target }),
 }
 
 /** An open v2 database as a {@link Source}. */

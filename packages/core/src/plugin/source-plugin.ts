@@ -2,6 +2,7 @@ import type { CanonicalRecord, Duplicate, JsonValue, Reject } from '../model/can
 import type { EntityName } from '../model/entities.js'
 import type { OptionSpecs } from './option-spec.js'
 import type { PluginContext } from './plugin-context.js'
+import type { Target } from './target-plugin.js'
 
 /** One stream a source can read: a file, a table, a collection (`trades_history`, `pending_orders`). */
 export interface StreamDescriptor {
@@ -61,4 +62,29 @@ export interface SourcePlugin<O = Record<string, unknown>> {
   readonly options: OptionSpecs<O>
   /** Opens the source. */
   create(options: O, context: PluginContext): Source | Promise<Source>
+  /**
+   * Checks of its own that `ledgerport verify` runs after the engine's (seed 000's step-5 checks for
+   * bybit-v2). Optional; must not throw.
+   */
+  verify?(options: O, target: Target, context: PluginContext): Promise<SourceVerification>
+}
+
+/** One source-specific check: source and target counts, or a count of rows that fail a rule. */
+export interface SourceCheck {
+  /** What was checked. */
+  readonly check: string
+  /** The count on the source side, for comparisons. */
+  readonly source?: number
+  /** The count in the target. */
+  readonly target: number
+  readonly ok: boolean
+  /** Something worth knowing. */
+  readonly note?: string
+}
+
+/** The result of {@link SourcePlugin.verify}. */
+export interface SourceVerification {
+  readonly ok: boolean
+  readonly checks: ReadonlyArray<SourceCheck>
+  readonly error?: Error
 }

@@ -38,7 +38,10 @@ export function replicateCommand(context: CommandContext): Command {
     .description(
       'mirror tables as they are between SQLite, libSQL and PostgreSQL; re-runs write only what changed',
     )
-    .requiredOption('--from <url>', 'source database URL (sqlite:PATH, file:PATH, libsql://…, postgres://…); read-only')
+    .requiredOption(
+      '--from <url>',
+      'source database URL (sqlite:PATH, file:PATH, libsql://…, postgres://…); read-only',
+    )
     .requiredOption('--to <url>', 'target database URL')
     .option('--tables <names>', 'only these tables (comma-separated; * and ? wildcards)')
     .option(
@@ -46,7 +49,10 @@ export function replicateCommand(context: CommandContext): Command {
       'leave these tables out (comma-separated, repeatable; * and ? wildcards)',
       (value: string, previous: string[] = []) => [...previous, value],
     )
-    .option('--exact-decimals', "SQLite FLOAT/REAL to PostgreSQL numeric (each value's shortest round-trip decimal)")
+    .option(
+      '--exact-decimals',
+      "SQLite FLOAT/REAL to PostgreSQL numeric (each value's shortest round-trip decimal)",
+    )
     .option('--no-delete', 'keep target rows whose source row was deleted')
     .option('--jobs <n>', 'tables copied at the same time (default: the number of cores)')
     .option('--batch-size <n>', 'rows read per page (default: about 100,000 values, at most 5,000 rows)')
@@ -57,7 +63,8 @@ export function replicateCommand(context: CommandContext): Command {
     .action(async (options: ReplicateOptions) => {
       const { terminal } = context
       const jobs = options.jobs === undefined ? availableParallelism() : Number(options.jobs)
-      if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${options.jobs} is not a positive integer.`)
+      if (!Number.isInteger(jobs) || jobs < 1)
+        throw new UsageError(`--jobs ${options.jobs} is not a positive integer.`)
       const pageSize = options.batchSize === undefined ? undefined : Number(options.batchSize)
       if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1))
         throw new UsageError(`--batch-size ${options.batchSize} is not a positive integer.`)
@@ -178,6 +185,7 @@ function printReplicate(
   for (const r of result.results) if (r.error) terminal.err(style.red(`error: ${r.table}: ${r.error}`))
   for (const warning of result.warnings) terminal.err(style.yellow(`note: ${warning}`))
   if (result.rejectsFile) terminal.out(`rejects written to ${result.rejectsFile}`)
-  if (result.error && !result.results.some((r) => r.error)) terminal.err(style.red(`error: ${result.error.message}`))
+  if (result.error && !result.results.some((r) => r.error))
+    terminal.err(style.red(`error: ${result.error.message}`))
   return code
 }

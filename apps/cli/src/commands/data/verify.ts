@@ -23,7 +23,11 @@ export function verifyCommand(context: CommandContext, plugin: SourcePlugin<any>
         timeZone: run.context.timezone,
         ...(run.context.userId !== undefined ? { userId: run.context.userId } : {}),
       })
-      context.setExitCode(result.ok ? EXIT_OK : EXIT_FAILED)
+      const sourceChecks = run.plugin.verify
+        ? await run.plugin.verify(run.pluginOptions, run.target, run.context)
+        : undefined
+      const ok = result.ok && (sourceChecks?.ok ?? true)
+      context.setExitCode(ok ? EXIT_OK : EXIT_FAILED)
       if (options.json) {
         terminal.out(
           JSON.stringify(
@@ -32,7 +36,11 @@ export function verifyCommand(context: CommandContext, plugin: SourcePlugin<any>
               source: run.plugin.name,
               target: run.targetUrl,
               ...result,
+              ok,
               error: result.error?.message ?? null,
+              sourceChecks: sourceChecks
+                ? { ...sourceChecks, error: sourceChecks.error?.message ?? null }
+                : null,
             },
             null,
             2,
@@ -81,13 +89,28 @@ export function verifyCommand(context: CommandContext, plugin: SourcePlugin<any>
             )
           : 'No orphans, no invalid values.',
       )
+      if (sourceChecks) {
+        terminal.out()
+        terminal.out(
+          renderTable(
+            [`${run.plugin.name} check`, 'source', 'target', ''],
+            sourceChecks.checks.map((c) => [
+              c.check,
+              c.source === undefined ? '' : String(c.source),
+              String(c.target),
+              mark(c.ok),
+            ]),
+          ),
+        )
+        if (sourceChecks.error) terminal.err(terminal.style.red(`error: ${sourceChecks.error.message}`))
+      }
       for (const note of result.notes) if (note.count) terminal.out(`note: ${note.count} ${note.check}.`)
       if (result.rejected)
         terminal.out(
           `${result.rejected} source records are rejected by validation (not expected in the target).`,
         )
       terminal.out(
-        result.ok
+        ok
           ? terminal.style.green('verified: source and target agree')
           : terminal.style.red('verification failed'),
       )
