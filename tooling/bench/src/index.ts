@@ -2,12 +2,14 @@ import { type BenchRow, renderTable, writeResults } from './report.js'
 import { engineSuite } from './suites/engine.js'
 import { jsonSuite } from './suites/json.js'
 import { migrateSuite } from './suites/migrate.js'
+import { replicateSuite } from './suites/replicate.js'
 
 /** Every suite, in the order `pnpm bench` runs them. Later suites (engine, replicate, freqtrade) go here. */
 const SUITES: Readonly<Record<string, () => Promise<BenchRow[]>>> = {
   migrate: migrateSuite,
   engine: () => engineSuite(),
   json: () => jsonSuite(),
+  replicate: () => replicateSuite(),
 }
 
 /**

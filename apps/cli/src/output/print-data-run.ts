@@ -7,14 +7,14 @@ import type { Terminal } from './terminal.js'
 export function printDataRun(
   terminal: Terminal,
   result: DataMigrationResultSet,
-  context: { source: string; target: string; json?: boolean | undefined },
+  context: { source: string; target: string; json?: boolean | undefined; command?: string },
 ): number {
   const code = result.error ? EXIT_FAILED : EXIT_OK
   if (context.json) {
     terminal.out(
       JSON.stringify(
         {
-          command: 'run',
+          command: context.command ?? 'run',
           ok: !result.error,
           source: context.source,
           target: context.target,

@@ -38,6 +38,13 @@ export interface DataMigratorProps {
   readonly resumeRunId?: string
   /** Start a new run even if an unfinished one exists. Default is `false`. */
   readonly fresh?: boolean
+  /**
+   * `sync`: a new run in which every stream continues from its stored checkpoint, whichever run
+   * stored it (complete or not), so a source reads only what is new or changed since (freqtrade-sqlite
+   * skips a bot whose files are unchanged; an append-only file continues after its last record).
+   * Implies `fresh`. Default is `false`.
+   */
+  readonly incremental?: boolean
   /** JSONL file for rejects, or `false` for none. Default is `./ledgerport-rejects/RUN_ID.jsonl`. */
   readonly rejectsFile?: string | false
   /** Only these streams. Default is every stream the source discovers. */
@@ -151,7 +158,7 @@ export class DataMigrator {
         if (run.source !== props.sourceName)
           throw new Error(`Run ${run.id} read from ${run.source}, not ${props.sourceName}.`)
         resumed = true
-      } else if (!props.fresh && !props.dryRun) {
+      } else if (!props.fresh && !props.incremental && !props.dryRun) {
         const unfinished = await this.#ledger.findResumable(db, props.sourceName, scope)
         if (unfinished) {
           runId = unfinished
@@ -308,10 +315,13 @@ export class DataMigrator {
       if (sameRun && stored.complete) {
         return { stream: stream.name, status: 'Success', seconds: 0, ...counts }
       }
-      const from = sameRun && stored.checkpoint !== null ? stored.checkpoint : undefined
+      const continues =
+        stored !== undefined && stored.checkpoint !== null && (sameRun || Boolean(props.incremental))
+      const from = continues ? stored.checkpoint! : undefined
       // Counting can mean reading a whole file; it runs beside the read, and progress shows a total once known.
       let total: number | undefined
-      if (props.onProgress && props.source.count) {
+      // A continued stream may not be read at all (nothing changed): counting it would read it.
+      if (props.onProgress && props.source.count && from === undefined) {
         props.source.count(stream).then(
           (n) => {
             total = n

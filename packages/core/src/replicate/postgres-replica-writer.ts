@@ -31,14 +31,16 @@ export class PostgresReplicaWriter implements ReplicaWriter {
       return `${q(column.name)} ${plan.targetTypes[index]}${column.notNull ? ' not null' : ''}${defaultSql}`
     })
     await run(tx, `create table ${this.#table} (${columns.join(', ')})`)
+    // Keys in byte order ("C"): cheaper to index and compare than a locale's collation.
     if (plan.key.length)
-      await run(tx, `create table ${this.#state} (pk text not null, row_hash text not null)`)
+      await run(tx, `create table ${this.#state} (pk text collate "C" not null, row_hash text not null)`)
   }
 
   async finish(tx: Kysely<any>): Promise<string[]> {
     const plan = this.#plan
     const { table } = plan
     const warnings: string[] = []
+    await run(tx, `set local maintenance_work_mem = '256MB'`)
     if (plan.key.length) {
       const name = table.primaryKeyName ? `constraint ${q(table.primaryKeyName)} ` : ''
       await run(tx, `alter table ${this.#table} add ${name}primary key (${names(table.primaryKey)})`)
@@ -128,11 +130,16 @@ export class PostgresReplicaWriter implements ReplicaWriter {
       on conflict (pk) do update set row_hash = excluded.row_hash`.execute(tx)
   }
 
-  async lookup(db: Kysely<any>, keys: ReadonlyArray<string>): Promise<Map<string, string>> {
-    const { rows } = await sql<{ pk: string; row_hash: string }>`select pk, row_hash from ${sql.raw(
-      this.#state,
-    )} where pk = any(${keys}::text[])`.execute(db)
-    return new Map(rows.map((row) => [row.pk, row.row_hash]))
+  async compare(
+    db: Kysely<any>,
+    keys: ReadonlyArray<string>,
+    hashes: ReadonlyArray<string | undefined>,
+  ): Promise<Map<string, boolean>> {
+    const { rows } = await sql<{ pk: string; known: boolean }>`select k.pk, s.pk is not null as known
+      from unnest(${keys}::text[], ${hashes.map((hash) => hash ?? null)}::text[]) as k (pk, row_hash)
+      left join ${sql.raw(this.#state)} s on s.pk = k.pk
+      where s.row_hash is distinct from k.row_hash`.execute(db)
+    return new Map(rows.map((row) => [row.pk, row.known]))
   }
 
   async stateCount(db: Kysely<any>): Promise<number> {

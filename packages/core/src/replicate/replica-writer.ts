@@ -40,8 +40,16 @@ export interface ReplicaWriter {
   insertState(tx: Kysely<any>, keys: ReadonlyArray<string>, hashes: ReadonlyArray<string>): Promise<void>
   /** Records keys and hashes, replacing hashes of keys already known. */
   upsertState(tx: Kysely<any>, keys: ReadonlyArray<string>, hashes: ReadonlyArray<string>): Promise<void>
-  /** The stored hashes of these keys (absent keys are not in the map). */
-  lookup(db: Kysely<any>, keys: ReadonlyArray<string>): Promise<Map<string, string>>
+  /**
+   * Compares rows with the state: returns the keys whose stored hash is not `hashes[i]` (new keys,
+   * changed rows, and known keys of rejected rows, whose hash is undefined), each with whether the
+   * state knows it. Keys absent from the map are unchanged.
+   */
+  compare(
+    db: Kysely<any>,
+    keys: ReadonlyArray<string>,
+    hashes: ReadonlyArray<string | undefined>,
+  ): Promise<Map<string, boolean>>
   /** How many keys the state holds. */
   stateCount(db: Kysely<any>): Promise<number>
   /** How many rows the target table holds. */

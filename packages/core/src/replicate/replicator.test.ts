@@ -9,6 +9,7 @@ import {
 import { type Kysely, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect } from '../db/connect.js'
+import { toDecimal } from '../model/decimal.js'
 import { connectSource } from './connect-source.js'
 import { type ReplicaResultSet, Replicator, type ReplicatorProps } from './replicator.js'
 
@@ -348,19 +349,24 @@ describe('replicate between every pair of engines', () => {
 })
 
 describe('incremental replicate', () => {
-  it.each(['postgres', 'sqlite'] as const)(
-    'sqlite → %s: only inserted, changed and deleted rows are written; --no-delete keeps deletions',
-    async (to) => {
-      const source = (await database('sqlite')).url
-      await seed(source, 'sqlite')
+  it.each([
+    ['sqlite', 'postgres'],
+    ['sqlite', 'sqlite'],
+    ['postgres', 'postgres'],
+    ['postgres', 'sqlite'],
+  ] as const)(
+    '%s → %s: only inserted, changed and deleted rows are written; --no-delete keeps deletions',
+    async (from, to) => {
+      const source = (await database(from)).url
+      await seed(source, from)
       const target = (await database(to)).url
       expect((await replicate(source, target)).error).toBeUndefined()
 
       const writable = await connect(source)
       try {
         const db = writable.db
-        await insertRows(db, 'sqlite', 'trades', [trade(25), trade(26), trade(27)])
-        await insertRows(db, 'sqlite', 'orders', [order(49), order(50)])
+        await insertRows(db, from, 'trades', [trade(25), trade(26), trade(27)])
+        await insertRows(db, from, 'orders', [order(49), order(50)])
         await db
           .updateTable('trades')
           .set({ close_rate: 1.23, exit_reason: 'changed' })
@@ -534,6 +540,51 @@ describe('type mapping edge cases', () => {
     expect((await replicate(source, target, { exactDecimals: true })).totals.unchanged).toBe(4)
     const changed = await replicate(source, target)
     expect(changed.error?.message).toContain('no longer has the shape it was copied with')
+  })
+
+  it('2,000 random REALs and times survive exactly (binary COPY of numeric, double and timestamp)', async () => {
+    const random = await database('sqlite')
+    const connection = await connect(random.url)
+    const values: Array<[number, number, string]> = []
+    try {
+      await sql`CREATE TABLE r (id INTEGER PRIMARY KEY, x REAL, t DATETIME)`.execute(connection.db)
+      let seed = 7
+      const next = () => {
+        seed = (seed * 16807) % 2147483647
+        return seed / 2147483647
+      }
+      for (let id = 1; id <= 2000; id++) {
+        const x = (next() < 0.5 ? -1 : 1) * next() * 10 ** Math.floor(next() * 40 - 20)
+        const ms = Date.UTC(1900, 0, 1) + Math.floor(next() * 300 * 365.25 * 86_400_000)
+        const micros = String(Math.floor(next() * 1_000_000)).padStart(6, '0')
+        const t = `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}.${micros}`
+        values.push([id, x, t])
+      }
+      await connection.db.transaction().execute(async (tx) => {
+        for (const [id, x, t] of values) await sql`insert into r values (${id}, ${x}, ${t})`.execute(tx)
+      })
+    } finally {
+      await connection.close()
+    }
+    for (const exactDecimals of [false, true]) {
+      const target = (await database('postgres')).url
+      expect((await replicate(random.url, target, { exactDecimals })).error).toBeUndefined()
+      const copy = await connect(target)
+      try {
+        const { rows } = await sql<{
+          x: string
+          t: string
+        }>`select x::text, t::text from r order by id`.execute(copy.db)
+        rows.forEach((row, index) => {
+          const [, x, t] = values[index]!
+          if (exactDecimals) expect(row.x).toBe(toDecimal(x))
+          else expect(Number(row.x)).toBe(x)
+          expect(row.t).toBe(t.replace(/\.?0+$/, ''))
+        })
+      } finally {
+        await copy.close()
+      }
+    }
   })
 
   it('postgres → sqlite: numeric stays exact text, timestamptz becomes ISO text in UTC, bytea a BLOB', async () => {

@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import type { Kysely } from 'kysely'
-import type { DatabaseConnection } from '../db/connect.js'
+import { type Kysely, sql } from 'kysely'
+import { type DatabaseConnection, quoteIdentifier } from '../db/connect.js'
 import { redactSecrets } from '../db/connection-url.js'
 import { newRunId } from '../engine/data-migrator.js'
 import { RejectsFile } from '../engine/rejects-file.js'
 import type { Reject } from '../model/canonical-record.js'
+import { type EncodedPage, openPageStream } from './page-stream.js'
 import {
   decodeKey,
   deleteRegistry,
@@ -24,21 +25,19 @@ import {
   type ConversionNotes,
   createPgRowEncoder,
   createSqliteRowEncoder,
-  describeKey,
   isRejected,
   keyText,
   type PgRowEncoder,
-  type RejectedValue,
   type SqliteRowEncoder,
 } from './row-encoders.js'
-import { openSourceReader, type ReadSpec, type SourceReader } from './source-reader.js'
+import { openSourceReader } from './source-reader.js'
 import { planTable, type TablePlan } from './table-plan.js'
 import { describeSourceTable, listSourceTables, targetTableExists } from './table-schema.js'
 import type { ReplicaColumn } from './type-mapping.js'
 
 /** Constructor input of {@link Replicator}. */
 export interface ReplicatorProps {
-  /** The source, opened read-only (`connect(url, { readonly: true })`). Never written to. */
+  /** The source, opened read-only (`connectSource(url)`). Never written to. */
   readonly source: DatabaseConnection
   /** The target. The replicator closes neither connection. */
   readonly target: DatabaseConnection
@@ -154,7 +153,7 @@ interface TableJob {
  * `Migrator`: {@link run} returns a result set and never throws.
  *
  * ```ts
- * const source = await connect('sqlite:tradesv3.sqlite', { readonly: true })
+ * const source = await connectSource('sqlite:tradesv3.sqlite') // read-only
  * const target = await connect('postgres://bot@localhost/central')
  * const result = await new Replicator({ source, target }).run()
  * if (result.error) console.error(result.error.message)
@@ -163,10 +162,10 @@ interface TableJob {
 export class Replicator {
   readonly #props: ReplicatorProps
   readonly #secrets: string[]
-  #runId = newRunId()
+  #runId = ''
   #resumed = false
   #rejectsFile: RejectsFile | undefined
-  readonly #rejectSample: ReplicaReject[] = []
+  #rejectSample: ReplicaReject[] = []
 
   constructor(props: ReplicatorProps) {
     this.#props = Object.freeze({ ...props })
@@ -178,6 +177,10 @@ export class Replicator {
     const props = this.#props
     const results: ReplicaTableResult[] = []
     const warnings: string[] = []
+    this.#runId = newRunId()
+    this.#resumed = false
+    this.#rejectsFile = undefined
+    this.#rejectSample = []
     try {
       if (sameDatabase(props.source, props.target))
         throw new Error('The source and the target are the same database.')
@@ -315,15 +318,14 @@ export class Replicator {
         )
       if (entry && entry.schemaHash !== plan.schemaHash)
         throw new Error(
-          `The source table ${name} no longer has the shape it was copied with (columns, types, key${
-            props.exactDecimals !== undefined ? ', --exact-decimals' : ''
-          }). Drop the target table ${name} to copy it again.`,
+          `The source table ${name} no longer has the shape it was copied with (columns, types, key, --exact-decimals). Drop the target table ${name} to copy it again.`,
         )
+      if (plan.key.length === 0) mode = 'whole'
       if (entry && this.#resumed && entry.runId === this.#runId && entry.status === 'ready') {
-        return this.#tableResult(job, name, mode, started, 'Success', { ...ZERO, ...entry.counts })
+        // Done before the interruption.
+        return this.#tableResult(job, name, mode, started, 'Success', pickCounts(entry.counts))
       }
       if (plan.key.length === 0) {
-        mode = 'whole'
         job.warnings.push(
           `${name} has no primary key: it is copied whole, and replaced whole when it changes.`,
         )
@@ -396,10 +398,16 @@ export class Replicator {
         })
       })
     }
-    const reader = await openSourceReader(props.source, readSpec(plan))
+    const total = await this.#total(plan)
+    const stream = await openPageStream(
+      props.source,
+      plan,
+      plan.target,
+      after,
+      this.#pageSize(plan),
+      job.notes,
+    )
     try {
-      const total = await this.#total(reader)
-      const encoder = this.#encoder(job)
       let done = false
       let stopped = false
       const pass = async (tx: Kysely<any> | undefined): Promise<Reject[]> => {
@@ -407,31 +415,37 @@ export class Replicator {
         const hashes: string[] = []
         const rejects: Reject[] = []
         let rows = 0
-        while (rows < Math.min(LOAD_ROWS_PER_TRANSACTION, this.#pageSize(plan) * 10)) {
-          const page = await reader.page(after, this.#pageSize(plan))
-          if (page.length === 0) {
-            done = true
-            break
+        // One page is written (COPY) while the next is read and encoded.
+        let writing: Promise<void> | undefined
+        try {
+          while (rows < Math.min(LOAD_ROWS_PER_TRANSACTION, this.#pageSize(plan) * 10)) {
+            const encoded = await stream.next()
+            if (!encoded) {
+              done = true
+              break
+            }
+            if (writing) await writing
+            writing = tx ? writer.insert(tx, encoded.rows) : undefined
+            for (let index = 0; index < encoded.length; index++) {
+              const hash = encoded.hashes[index]
+              if (hash === undefined) continue
+              keys.push(encoded.keys[index]!)
+              hashes.push(hash)
+            }
+            rejects.push(...encoded.rejects)
+            counts.read += encoded.length
+            counts.inserted += encoded.length - encoded.rejects.length
+            counts.rejected += encoded.rejects.length
+            rows += encoded.length
+            after = encoded.last
+            props.onProgress?.({ table: name, read: counts.read, ...(total !== undefined ? { total } : {}) })
+            if (props.signal?.aborted) {
+              stopped = true
+              break
+            }
           }
-          const encoded = this.#encodePage(job, encoder, page)
-          if (tx) await writer.insert(tx, encoded.rows)
-          for (let index = 0; index < page.length; index++) {
-            const hash = encoded.hashes[index]
-            if (hash === undefined) continue
-            keys.push(encoded.keys[index]!)
-            hashes.push(hash)
-          }
-          rejects.push(...encoded.rejects)
-          counts.read += page.length
-          counts.inserted += page.length - encoded.rejects.length
-          counts.rejected += encoded.rejects.length
-          rows += page.length
-          after = plan.keyIndexes.map((index) => page[page.length - 1]![index])
-          props.onProgress?.({ table: name, read: counts.read, ...(total !== undefined ? { total } : {}) })
-          if (props.signal?.aborted) {
-            stopped = true
-            break
-          }
+        } finally {
+          if (writing) await writing
         }
         if (tx) {
           await writer.insertState(tx, keys, hashes)
@@ -466,7 +480,7 @@ export class Replicator {
       }
       return this.#tableResult(job, name, 'fresh', started, 'Success')
     } finally {
-      await reader.close()
+      await stream.close()
     }
   }
 
@@ -500,33 +514,49 @@ export class Replicator {
         await writer.upsertState(tx, pending.keys, pending.hashes)
       }
     }
-    const reader = await openSourceReader(props.source, readSpec(plan))
+    const total = await this.#total(plan)
+    const stream = await openPageStream(
+      props.source,
+      plan,
+      plan.target,
+      after,
+      this.#pageSize(plan),
+      job.notes,
+    )
     try {
-      const total = await this.#total(reader)
-      const encoder = this.#encoder(job)
-      for (;;) {
-        const page = await reader.page(after, this.#pageSize(plan))
-        if (page.length === 0) break
-        const encoded = this.#encodePage(job, encoder, page)
-        const stored = await writer.lookup(db, encoded.keys)
-        for (let index = 0; index < page.length; index++) {
-          const old = stored.get(encoded.keys[index]!)
-          if (old !== undefined) matched++
+      // One page ahead: the next page is read, encoded and compared while this one is handled.
+      const prepare = async () => {
+        const encoded = await stream.next()
+        if (!encoded) return undefined
+        const stored = writer.compare(db, encoded.keys, encoded.hashes)
+        stored.catch(() => {})
+        return { encoded, stored }
+      }
+      let current = await prepare()
+      while (current) {
+        const { encoded } = current
+        const stored = await current.stored
+        const next = props.signal?.aborted ? Promise.resolve(undefined) : prepare()
+        next.catch(() => {})
+        for (let index = 0; index < encoded.length; index++) {
+          // Absent from `differs`: known and unchanged.
+          const known = stored.get(encoded.keys[index]!) ?? true
+          if (known) matched++
           const hash = encoded.hashes[index]
           if (hash === undefined) continue
-          if (old === hash) counts.unchanged++
+          if (!stored.has(encoded.keys[index]!)) counts.unchanged++
           else {
-            if (old === undefined) counts.inserted++
-            else counts.updated++
+            if (known) counts.updated++
+            else counts.inserted++
             pending.add(encoded, index, hash)
           }
         }
         if (props.dryRun) this.#keepRejects(encoded.rejects)
         else pendingRejects.push(...encoded.rejects)
         counts.rejected += encoded.rejects.length
-        counts.read += page.length
-        sinceCheckpoint += page.length
-        after = plan.keyIndexes.map((index) => page[page.length - 1]![index])
+        counts.read += encoded.length
+        sinceCheckpoint += encoded.length
+        after = encoded.last
         props.onProgress?.({ table: name, read: counts.read, ...(total !== undefined ? { total } : {}) })
         stopped = Boolean(props.signal?.aborted)
         if (
@@ -545,8 +575,14 @@ export class Replicator {
           pendingRejects = []
           sinceCheckpoint = 0
         }
-        if (stopped) return this.#tableResult(job, name, 'incremental', started, 'NotExecuted')
+        if (stopped) {
+          await next
+          return this.#tableResult(job, name, 'incremental', started, 'NotExecuted')
+        }
+        current = await next
       }
+      // Done reading: one source connection at a time per table (the probe reads the keys again).
+      await stream.close()
       const gone = stateBefore - matched
       let probed = false
       if (gone > 0 && !props.noDelete && !props.dryRun) {
@@ -571,7 +607,7 @@ export class Replicator {
         job.warnings.push(`${name}: ${gone} rows deleted in the source were kept (no-delete).`)
       return this.#tableResult(job, name, 'incremental', started, 'Success')
     } finally {
-      await reader.close()
+      await stream.close()
     }
   }
 
@@ -594,7 +630,7 @@ export class Replicator {
       const indexes = keyColumns.map((_, index) => index)
       const notes: ConversionNotes = { offsetToUtc: new Map(), naiveAsUtc: new Map() }
       const encoder =
-        this.#props.target.kind === 'postgres'
+        plan.target === 'postgres'
           ? createPgRowEncoder(probeColumns, plan.source, plan.options, notes)
           : createSqliteRowEncoder(probeColumns, plan.source)
       let after: unknown[] | undefined
@@ -617,34 +653,37 @@ export class Replicator {
     const started = performance.now()
     const { plan, writer, counts } = job
     const name = plan.table.name
-    const encoder = this.#encoder(job)
     const base = { table: name, stateTable: plan.stateTable, schemaHash: plan.schemaHash }
     const readAll = async (
       write: ((rows: EncodedRows) => Promise<void>) | undefined,
     ): Promise<{ tableHash: string; accepted: number; read: number; rejects: Reject[] }> => {
-      const reader = await openSourceReader(props.source, readSpec(plan))
+      const total = await this.#total(plan)
+      const stream = await openPageStream(
+        props.source,
+        plan,
+        plan.target,
+        undefined,
+        this.#pageSize(plan),
+        job.notes,
+      )
       try {
-        const total = await this.#total(reader)
         const digest = createHash('sha256')
-        let after: unknown[] | undefined
         let read = 0
         let accepted = 0
         const rejects: Reject[] = []
         for (;;) {
-          const page = await reader.page(after, this.#pageSize(plan))
-          if (page.length === 0) break
-          const encoded = this.#encodePage(job, encoder, page)
+          const encoded = await stream.next()
+          if (!encoded) break
           for (const hash of encoded.hashes) if (hash !== undefined) digest.update(hash)
           if (write) await write(encoded.rows)
-          read += page.length
-          accepted += page.length - encoded.rejects.length
+          read += encoded.length
+          accepted += encoded.length - encoded.rejects.length
           rejects.push(...encoded.rejects)
-          after = plan.keyIndexes.map((index) => page[page.length - 1]![index])
           props.onProgress?.({ table: name, read, ...(total !== undefined ? { total } : {}) })
         }
         return { tableHash: digest.digest('base64'), accepted, read, rejects }
       } finally {
-        await reader.close()
+        await stream.close()
       }
     }
     const previousRows = entry?.counts.rows ?? 0
@@ -706,78 +745,16 @@ export class Replicator {
     )
   }
 
-  async #total(reader: SourceReader): Promise<number | undefined> {
+  async #total(plan: TablePlan): Promise<number | undefined> {
     if (!this.#props.onProgress) return undefined
-    return reader.count().catch(() => undefined)
-  }
-
-  #encoder(job: TableJob): PgRowEncoder | SqliteRowEncoder {
-    const { plan } = job
-    return this.#props.target.kind === 'postgres'
-      ? createPgRowEncoder(plan.columns, plan.source, plan.options, job.notes)
-      : createSqliteRowEncoder(plan.columns, plan.source)
-  }
-
-  /** Encodes a page: the accepted rows for the target, every row's state key and hash, the rejects. */
-  #encodePage(
-    job: TableJob,
-    encoder: PgRowEncoder | SqliteRowEncoder,
-    page: ReadonlyArray<ReadonlyArray<unknown>>,
-  ): EncodedPage {
-    const { plan } = job
-    const keys = new Array<string>(page.length)
-    const hashes = new Array<string | undefined>(page.length)
-    const rejects: Reject[] = []
-    const keyNames = plan.key.length
-      ? plan.key.map((column) => column.name)
-      : [plan.source === 'postgres' ? 'ctid' : 'rowid']
-    const onReject = (index: number, rejected: RejectedValue): void => {
-      const row = page[index]!
-      const key = describeKey(keyNames, row, plan.keyIndexes)
-      rejects.push({
-        location: { table: plan.table.name, key },
-        field: rejected.column,
-        reason: `${rejected.column}: ${rejected.reason}`,
-        raw: rawRow(plan.columns, row),
-      })
+    try {
+      const { rows } = await sql<{ n: number | bigint | string }>`select count(*) as n from ${sql.raw(
+        quoteIdentifier(plan.table.name),
+      )}`.execute(this.#props.source.db)
+      return Number(rows[0]?.n ?? 0)
+    } catch {
+      return undefined
     }
-    for (let index = 0; index < page.length; index++) keys[index] = keyText(page[index]!, plan.keyIndexes)
-    if ('out' in encoder) {
-      encoder.out.reset()
-      const offsets = new Array<number>(page.length + 1)
-      for (let index = 0; index < page.length; index++) {
-        offsets[index] = encoder.out.length
-        const result = encoder.encode(page[index]!)
-        if (isRejected(result)) onReject(index, result)
-        else hashes[index] = result
-      }
-      offsets[page.length] = encoder.out.length
-      return {
-        keys,
-        hashes,
-        rejects,
-        rows: {
-          engine: 'postgres',
-          format: encoder.format,
-          bytes: encoder.out.view(),
-          count: page.length - rejects.length,
-        },
-        offsets,
-      }
-    }
-    const rows: unknown[][] = []
-    const positions = new Array<number>(page.length)
-    for (let index = 0; index < page.length; index++) {
-      const result = encoder.encode(page[index]!)
-      if (isRejected(result)) {
-        onReject(index, result)
-        continue
-      }
-      positions[index] = rows.length
-      rows.push(result.values)
-      hashes[index] = result.hash
-    }
-    return { keys, hashes, rejects, rows: { engine: 'sqlite', rows }, positions }
   }
 
   /** Encodes rows that cannot be rejected in practice (probe keys); rejected ones are left out. */
@@ -812,21 +789,6 @@ export class Replicator {
       })
     }
   }
-}
-
-/** One encoded page of source rows. */
-interface EncodedPage {
-  /** Every row's state key. */
-  readonly keys: ReadonlyArray<string>
-  /** Every row's hash; undefined for rejected rows. */
-  readonly hashes: ReadonlyArray<string | undefined>
-  readonly rejects: ReadonlyArray<Reject>
-  /** The accepted rows. */
-  readonly rows: EncodedRows
-  /** PostgreSQL: byte offset of each row in `rows.bytes` (a rejected row is empty). */
-  readonly offsets?: ReadonlyArray<number>
-  /** SQLite: index of each accepted row in `rows.rows`. */
-  readonly positions?: ReadonlyArray<number>
 }
 
 /** Changed rows collected across pages until they are written. */
@@ -880,25 +842,6 @@ function pickCounts(counts: Partial<ReplicaCounts>): ReplicaCounts {
     unchanged: counts.unchanged ?? 0,
     rejected: counts.rejected ?? 0,
   }
-}
-
-/** A rejected row as JSON-friendly values (bytes as hex), for the rejects file. */
-function rawRow(columns: ReadonlyArray<ReplicaColumn>, row: ReadonlyArray<unknown>): Record<string, unknown> {
-  const raw: Record<string, unknown> = {}
-  columns.forEach((column, index) => {
-    const value = row[index]
-    raw[column.name] =
-      value instanceof Uint8Array || value instanceof ArrayBuffer
-        ? `x'${Buffer.from(value as Uint8Array).toString('hex')}'`
-        : typeof value === 'bigint'
-          ? value.toString()
-          : value
-  })
-  return raw
-}
-
-function readSpec(plan: TablePlan): ReadSpec {
-  return { table: plan.table.name, columns: plan.columns, key: plan.key }
 }
 
 function sameDatabase(a: DatabaseConnection, b: DatabaseConnection): boolean {

@@ -115,11 +115,18 @@ export class SqliteReplicaWriter implements ReplicaWriter {
     )
   }
 
-  async lookup(db: Kysely<any>, keys: ReadonlyArray<string>): Promise<Map<string, string>> {
-    const { rows } = await sql<{ pk: string; row_hash: string }>`select pk, row_hash from ${sql.raw(
-      this.#state,
-    )} where pk in (select value from json_each(${JSON.stringify(keys)}))`.execute(db)
-    return new Map(rows.map((row) => [row.pk, row.row_hash]))
+  async compare(
+    db: Kysely<any>,
+    keys: ReadonlyArray<string>,
+    hashes: ReadonlyArray<string | undefined>,
+  ): Promise<Map<string, boolean>> {
+    const pairs = JSON.stringify(keys.map((key, index) => [key, hashes[index] ?? null]))
+    const { rows } = await sql<{ pk: string; known: number }>`select k.pk, s.pk is not null as known
+      from (select json_extract(value, '$[0]') as pk, json_extract(value, '$[1]') as row_hash
+            from json_each(${pairs})) k
+      left join ${sql.raw(this.#state)} s on s.pk = k.pk
+      where s.row_hash is not k.row_hash`.execute(db)
+    return new Map(rows.map((row) => [row.pk, Boolean(row.known)]))
   }
 
   async stateCount(db: Kysely<any>): Promise<number> {
@@ -191,13 +198,12 @@ export class SqliteReplicaWriter implements ReplicaWriter {
     )
     const tuple = `(${columns.map(() => '?').join(', ')})`
     const head = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `
-    let fullStatement: string | undefined
+    const statement = (count: number): string =>
+      `${head}${Array.from({ length: count }, () => tuple).join(', ')}${suffix}`
+    const full = rows.length >= perStatement ? statement(perStatement) : ''
     for (let start = 0; start < rows.length; start += perStatement) {
       const group = rows.slice(start, start + perStatement)
-      const text =
-        group.length === perStatement
-          ? (fullStatement ??= `${head}${Array.from({ length: perStatement }, () => tuple).join(', ')}${suffix}`)
-          : `${head}${group.map(() => tuple).join(', ')}${suffix}`
+      const text = group.length === perStatement ? full : statement(group.length)
       await tx.executeQuery(CompiledQuery.raw(text, group.flat()))
     }
   }
