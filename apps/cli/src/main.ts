@@ -29,7 +29,7 @@ export async function main(
   let exitCode = EXIT_OK
   // A source's own flags depend on --from, so the plugin loads before the command line is parsed.
   let plugin: SourcePlugin<any> | undefined
-  const from = argv[2] === 'replicate' ? undefined : fromArgument(argv)
+  const from = fromArgument(argv)
   if (from) {
     try {
       plugin = await loadSource(from)
@@ -90,7 +90,10 @@ function secretsInArgv(argv: ReadonlyArray<string>): string[] {
   return secrets
 }
 
+/** The `--from` of a command that takes a source plugin (`replicate --from` is a database URL). */
 function fromArgument(argv: ReadonlyArray<string>): string | undefined {
+  const command = argv.slice(2).find((arg) => !arg.startsWith('-'))
+  if (!command || !['run', 'verify', 'sync'].includes(command)) return undefined
   const index = argv.findIndex((arg) => arg === '--from' || arg.startsWith('--from='))
   if (index === -1) return undefined
   const arg = argv[index]!

@@ -111,9 +111,10 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     db = new Kysely({ dialect: new SqliteDialect({ database }), log })
   } else {
     const { createClient } = await import('@libsql/client')
-    const clientUrl = parsed.remote || !options.readonly ? parsed.url : withQuery(parsed.url, 'mode=ro')
-    const client = createClient({ url: clientUrl, ...(authToken ? { authToken } : {}) })
+    const client = createClient({ url: parsed.url, ...(authToken ? { authToken } : {}) })
     if (!parsed.remote) await client.execute(`PRAGMA busy_timeout = ${busyTimeoutMs}`)
+    // @libsql/client takes no read-only mode; query_only refuses every write on this connection.
+    if (options.readonly && !parsed.remote) await client.execute('PRAGMA query_only = 1')
     db = new Kysely({ dialect: new LibsqlDialect({ client }), log })
   }
 
@@ -140,8 +141,4 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
 /** Quotes an SQL identifier (double quotes, inner quotes doubled); valid on every engine ledgerport uses. */
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`
-}
-
-function withQuery(url: string, param: string): string {
-  return url.includes('?') ? `${url}&${param}` : `${url}?${param}`
 }
