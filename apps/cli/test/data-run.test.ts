@@ -1,10 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { connect, ENTITIES } from '@ledgerport/core'
 import { createPostgresDatabase, createTempDir, type ScratchDatabase } from '@ledgerport/test-kit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { runCli, startCli } from './run-cli.js'
+import { killAtRandomPoints, runCli } from './run-cli.js'
 
 /** Per-table row counts and a content fingerprint (sum of row hashes) of a target. */
 async function fingerprint(url: string): Promise<Record<string, string>> {
@@ -77,22 +76,14 @@ describe.each(['sqlite', 'postgres'] as const)('ledgerport run into %s (CLI)', (
     const total = await countOrders(reference)
 
     const target = await url('killed')
-    let kills = 0
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const before = await countOrders(target)
-      const threshold = before + 100 + Math.floor(Math.random() * Math.max(1, (total - before) / 3))
-      const child = startCli([...args, '--to', target], { cwd: dir })
-      const exited = new Promise((resolve) => child.on('exit', resolve))
-      for (;;) {
-        if ((await countOrders(target)) >= threshold || child.exitCode !== null) break
-        await sleep(20)
-      }
-      if (child.exitCode === null) {
-        child.kill('SIGKILL')
-        kills++
-      }
-      await exited
-    }
+    const kills = await killAtRandomPoints({
+      args: [...args, '--to', target],
+      cwd: dir,
+      attempts: 5,
+      progress: () => countOrders(target),
+      total,
+      minStep: 100,
+    })
     expect(kills).toBeGreaterThan(0)
     const resumed = await runCli([...args, '--to', target, '--json'], { cwd: dir })
     expect(resumed.code).toBe(0)

@@ -1,11 +1,10 @@
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { connect } from '@ledgerport/core'
 import { createPostgresDatabase, createTempDir, type ScratchDatabase } from '@ledgerport/test-kit'
 import Database from 'better-sqlite3'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli, startCli } from './run-cli.js'
+import { killAtRandomPoints, runCli } from './run-cli.js'
 
 /** Freqtrade's current `trades` and `orders` tables (SQLAlchemy's DDL, as SQLite stores it). */
 const FREQTRADE_DDL = `
@@ -266,22 +265,15 @@ describe('ledgerport replicate (CLI)', () => {
     expect((await runCli([...args, '--to', reference], { cwd: dir })).code).toBe(0)
     const expected = await fingerprint(reference)
     const target = await postgres()
-    let kills = 0
-    for (let attempt = 0; attempt < 4; attempt++) {
-      const before = await countRows(target)
-      const threshold = before + 500 + Math.floor(Math.random() * Math.max(1, (18_000 - before) / 3))
-      const child = startCli([...args, '--to', target], { cwd: dir })
-      const exited = new Promise((resolve) => child.on('exit', resolve))
-      for (;;) {
-        if ((await countRows(target)) >= threshold || child.exitCode !== null) break
-        await sleep(10)
-      }
-      if (child.exitCode === null) {
-        child.kill('SIGKILL')
-        kills++
-      }
-      await exited
-    }
+    const kills = await killAtRandomPoints({
+      args: [...args, '--to', target],
+      cwd: dir,
+      attempts: 4,
+      progress: () => countRows(target),
+      total: 18_000,
+      minStep: 500,
+      pollMs: 10,
+    })
     expect(kills).toBeGreaterThan(0)
     const resumed = await runCli([...args, '--to', target, '--json'], { cwd: dir })
     expect(resumed.code).toBe(0)
