@@ -13,10 +13,11 @@ import type Database from 'better-sqlite3'
 import { DatabaseFile } from './database-file.js'
 import { type BotDatabase, locateDatabases } from './locate-databases.js'
 import { mapWallet, readBot } from './map-bot.js'
-import { mapOrder } from './map-order.js'
-import { type CustomDataRow, mapTrade } from './map-trade.js'
+import { mapOrder, orderExtra } from './map-order.js'
+import { type CustomDataRow, mapTrade, tradeExtra } from './map-trade.js'
+import { prepareRows } from './rows.js'
 import { type FreqtradeSchema, readSchema } from './schema.js'
-import { integerOf, plain, type SqliteRow, textOf } from './values.js'
+import { integerOf, plain, type SqliteRow, type SqliteValue, textOf } from './values.js'
 
 /** Options of the `freqtrade-sqlite` source. */
 export interface FreqtradeSqliteOptions {
@@ -58,6 +59,14 @@ export type FreqtradeCheckpoint = {
 
 /** Below every SQLite integer key. */
 const MIN_KEY = -(2n ** 63n)
+
+/**
+ * Source values a batch holds at most, a row's columns counted once per record it makes (besides at
+ * most the batch size in records). The engine holds two batches at once (one written while the next
+ * is prepared), so a batch is bounded by width too: 1,886 `trades` rows (53 columns), 1,666 `orders`
+ * rows (30 columns, an order and its fill), about 4 MB of canonical rows either way.
+ */
+const VALUES_PER_BATCH = 100_000
 
 /** One bot: its database file and what it has been found to hold. */
 interface Bot extends BotDatabase {
@@ -173,23 +182,23 @@ export class FreqtradeSqliteSource implements Source {
       throw fileError(bot, error)
     }
     try {
+      // The streams read each page once, in key order: SQLite's page cache (16 MB in better-sqlite3)
+      // would only hold pages already read.
+      db.pragma('cache_size = -2000')
       db.exec('BEGIN')
       const schema = readSchema(db)
       const context = { bot, db, schema, state, batchSize: Math.max(1, this.#context.batchSize) }
-      switch (kind) {
-        case 'bot':
-          yield* this.#readBot(context)
-          break
-        case 'trades':
-          yield* readTrades(context)
-          break
-        case 'orders':
-          yield* this.#readOrders(context)
-          break
-        case 'balances':
-          yield* readBalances(context)
-          break
-      }
+      const batches =
+        kind === 'bot'
+          ? oneBatch(() => this.#readBot(context))
+          : kind === 'trades'
+            ? readTrades(context)
+            : kind === 'orders'
+              ? this.#readOrders(context)
+              : readBalances(context)
+      // The batch is yielded straight from `next()`, never held in a variable (nor through `yield*`):
+      // a suspended generator keeps those, and with them the batch the engine has already taken.
+      while (batches.more) yield batches.next()
     } catch (error) {
       throw fileError(bot, error)
     } finally {
@@ -201,7 +210,7 @@ export class FreqtradeSqliteSource implements Source {
     }
   }
 
-  async *#readBot(context: ReadContext): AsyncGenerator<SourceBatch> {
+  #readBot(context: ReadContext): SourceBatch {
     const { bot, db, schema, state } = context
     const where = `bot ${bot.botId} (${bot.path})`
     if (!schema.orders)
@@ -232,46 +241,39 @@ export class FreqtradeSqliteSource implements Source {
         )
     }
     const { record, rejects } = readBot(db, schema, { botId: bot.botId, file: bot.path, dryRun: bot.dryRun })
-    yield { records: [record], rejects, checkpoint: { after: null, done: true, files: state.files } }
+    return { records: [record], rejects, checkpoint: { after: null, done: true, files: state.files } }
   }
 
-  async *#readOrders(context: ReadContext): AsyncGenerator<SourceBatch> {
+  #readOrders(context: ReadContext): Batches {
     const { bot, schema } = context
-    if (!schema.orders) {
-      yield emptyDone(context)
-      return
-    }
+    if (!schema.orders) return oneBatch(() => emptyDone(context))
     const t = (column: string) => schema.trades.has(column)
     const select = `SELECT o.*, t.id AS __trade_id, t.exchange AS __exchange${t('strategy') ? ', t.strategy AS __strategy' : ''}${t('is_short') ? ', t.is_short AS __is_short' : ''}
       FROM orders o LEFT JOIN trades t ON t.id = o.ft_trade_id`
+    const botContext = { botId: bot.botId, file: bot.path }
     const orphans: string[] = []
     let orphanCount = 0
-    yield* keyset(
-      context,
-      'orders',
-      select,
-      'o.id',
-      Math.max(1, Math.ceil(context.batchSize / 2)),
-      (rows) => {
-        const records: CanonicalRecord[] = []
-        const rejects: Reject[] = []
-        for (const row of rows) {
-          const mapped = mapOrder(row, { botId: bot.botId, file: bot.path })
-          records.push(...mapped.records)
-          rejects.push(...mapped.rejects)
+    return keyset(context, 'orders', select, 'o.id', 2, (columns) => {
+      const extra = orderExtra(columns)
+      return {
+        row: (row, records, rejects) => {
+          const mapped = mapOrder(row, botContext, extra)
+          for (const record of mapped.records) records.push(record)
+          for (const reject of mapped.rejects) rejects.push(reject)
           if (mapped.orphan) {
             orphanCount++
             if (orphans.length < 10)
               orphans.push(`${String(plain(row.id))} (trade ${String(plain(row.ft_trade_id))})`)
           }
-        }
-        return { records, rejects }
-      },
-    )
-    if (orphanCount)
-      this.#context.warn(
-        `bot ${bot.botId} (${bot.path}): ${orphanCount} orders belong to no trade (ids ${orphans.join(', ')}${orphanCount > orphans.length ? ', …' : ''}); kept without a round trip.`,
-      )
+        },
+        end: () => {
+          if (orphanCount)
+            this.#context.warn(
+              `bot ${bot.botId} (${bot.path}): ${orphanCount} orders belong to no trade (ids ${orphans.join(', ')}${orphanCount > orphans.length ? ', …' : ''}); kept without a round trip.`,
+            )
+        },
+      }
+    })
   }
 }
 
@@ -288,7 +290,40 @@ interface ReadContext {
   readonly batchSize: number
 }
 
-async function* readTrades(context: ReadContext): AsyncGenerator<SourceBatch> {
+/** A stream's batches, read one at a time on `next()` while `more` holds. */
+interface Batches {
+  readonly more: boolean
+  next(): SourceBatch
+}
+
+/** A stream of one batch. */
+function oneBatch(read: () => SourceBatch): Batches {
+  let more = true
+  return {
+    get more() {
+      return more
+    },
+    next() {
+      more = false
+      return read()
+    },
+  }
+}
+
+/** How {@link keyset} turns a batch's rows into records. */
+interface BatchMapper {
+  /**
+   * Called before the rows of each batch with its key range `(after, last]`; with it, a batch is
+   * that range (found first), so that what belongs to its rows can be read before them.
+   */
+  readonly begin?: (after: bigint, last: bigint) => void
+  /** Maps one row, adding to the batch's records and rejects; the row is not kept. */
+  readonly row: (row: SqliteRow, records: CanonicalRecord[], rejects: Reject[]) => void
+  /** Called once after the last batch. */
+  readonly end?: () => void
+}
+
+function readTrades(context: ReadContext): Batches {
   const { bot, db, schema } = context
   const entrySide = schema.trades.has('is_short')
     ? "CASE WHEN t.is_short THEN 'sell' ELSE 'buy' END"
@@ -299,104 +334,134 @@ async function* readTrades(context: ReadContext): AsyncGenerator<SourceBatch> {
     : ''
   const customData = schema.customData
     ? db
-        .prepare('SELECT * FROM trade_custom_data WHERE ft_trade_id BETWEEN ? AND ? ORDER BY ft_trade_id, id')
+        .prepare(
+          'SELECT * FROM trade_custom_data WHERE ft_trade_id > ? AND ft_trade_id <= ? ORDER BY ft_trade_id, id',
+        )
         .safeIntegers(true)
     : undefined
-  yield* keyset(
-    context,
-    'trades',
-    `SELECT t.*${orderRefs} FROM trades t`,
-    't.id',
-    context.batchSize,
-    (rows) => {
-      const byTrade = new Map<string, CustomDataRow[]>()
-      if (customData && rows.length) {
-        for (const row of customData.all(rows[0]!.id, rows.at(-1)!.id) as SqliteRow[]) {
-          const key = String(plain(row.ft_trade_id))
-          const list = byTrade.get(key)
-          if (list) list.push(row)
-          else byTrade.set(key, [row])
-        }
-      }
-      const records: CanonicalRecord[] = []
-      const rejects: Reject[] = []
-      for (const row of rows) {
+  const botContext = { botId: bot.botId, file: bot.path }
+  const none: CustomDataRow[] = []
+  // The batch's custom data by trade id; only trades that have some are in it.
+  const byTrade = new Map<string, CustomDataRow[]>()
+  return keyset(context, 'trades', `SELECT t.*${orderRefs} FROM trades t`, 't.id', 1, (columns) => {
+    const extra = tradeExtra(columns)
+    return {
+      ...(customData
+        ? {
+            begin: (after: bigint, last: bigint) => {
+              byTrade.clear()
+              for (const row of customData.all(after, last) as SqliteRow[]) {
+                const key = String(plain(row.ft_trade_id))
+                const list = byTrade.get(key)
+                if (list) list.push(row)
+                else byTrade.set(key, [row])
+              }
+            },
+          }
+        : {}),
+      row: (row, records, rejects) => {
         const mapped = mapTrade(
           row,
-          { botId: bot.botId, file: bot.path },
-          byTrade.get(String(plain(row.id))) ?? [],
+          botContext,
+          byTrade.size ? (byTrade.get(String(plain(row.id))) ?? none) : none,
+          extra,
         )
         if ('record' in mapped) records.push(mapped.record)
         else rejects.push(mapped.reject)
-      }
-      return { records, rejects }
-    },
-  )
+      },
+    }
+  })
 }
 
-async function* readBalances(context: ReadContext): AsyncGenerator<SourceBatch> {
+function readBalances(context: ReadContext): Batches {
   const { bot, db, schema } = context
-  if (!schema.wallet) {
-    yield emptyDone(context)
-    return
-  }
+  if (!schema.wallet) return oneBatch(() => emptyDone(context))
   const latest = db.prepare('SELECT exchange FROM trades ORDER BY id DESC LIMIT 1').get() as
     | SqliteRow
     | undefined
   const exchange = latest ? (textOf(latest, 'exchange')?.trim().toLowerCase() ?? null) : null
-  yield* keyset(
-    context,
-    'wallet_history',
-    'SELECT w.* FROM wallet_history w',
-    'w.id',
-    context.batchSize,
-    (rows) => {
-      const records: CanonicalRecord[] = []
-      const rejects: Reject[] = []
-      for (const row of rows) {
-        const mapped = mapWallet(row, { botId: bot.botId, file: bot.path }, exchange)
-        if ('record' in mapped) records.push(mapped.record)
-        else rejects.push(mapped.reject)
-      }
-      return { records, rejects }
+  const botContext = { botId: bot.botId, file: bot.path }
+  return keyset(context, 'wallet_history', 'SELECT w.* FROM wallet_history w', 'w.id', 1, () => ({
+    row: (row, records, rejects) => {
+      const mapped = mapWallet(row, botContext, exchange)
+      if ('record' in mapped) records.push(mapped.record)
+      else rejects.push(mapped.reject)
     },
-  )
+  }))
 }
 
 /**
- * Reads `select` in primary-key order after `context.state.after`, `limit` rows at a time, inside the
- * open read transaction, and yields each batch with a checkpoint after its last key.
+ * Reads `select` in primary-key order after `context.state.after`, a batch at a time: at most the
+ * batch size in records (a row makes up to `recordsPerRow`) and {@link VALUES_PER_BATCH} source
+ * values. Reads inside the open read transaction; each batch has a
+ * checkpoint after its last key. Rows are read one at a time and mapped at once (see
+ * {@link prepareRows}): a batch holds its records, never its source rows, and nothing here holds a
+ * batch once it is returned, so memory stays flat whatever the table's size.
  */
-function* keyset(
+function keyset(
   context: ReadContext,
   table: string,
   select: string,
   key: string,
-  limit: number,
-  map: (rows: SqliteRow[]) => { records: CanonicalRecord[]; rejects: Reject[] },
-): Generator<SourceBatch> {
+  recordsPerRow: number,
+  mapperFor: (columns: ReadonlyArray<string>) => BatchMapper,
+): Batches {
   const { db, state } = context
   const max = (db.prepare(`SELECT max(id) AS id FROM ${table}`).safeIntegers(true).get() as SqliteRow).id
-  const statement = db.prepare(`${select} WHERE ${key} > ? ORDER BY ${key} LIMIT ?`).safeIntegers(true)
   const last = max === null || max === undefined ? undefined : BigInt(max as bigint)
   let after = state.after === null ? MIN_KEY : BigInt(state.after)
-  if (last === undefined || after >= last) {
-    yield emptyDone(context)
-    return
-  }
-  for (;;) {
-    const rows = statement.all(after, limit) as SqliteRow[]
-    if (rows.length === 0) {
-      yield emptyDone(context)
-      return
-    }
-    after = BigInt(rows.at(-1)!.id as bigint)
-    state.after = integerOf(after)
-    const { records, rejects } = map(rows)
-    const done = after >= last
-    const checkpoint: FreqtradeCheckpoint = { after: state.after, done, files: state.files }
-    yield { records, ...(rejects.length ? { rejects } : {}), checkpoint: { ...checkpoint } }
-    if (done) return
+  if (last === undefined || after >= last) return oneBatch(() => emptyDone(context))
+  const ranged = prepareRows(db, `${select} WHERE ${key} > ? AND ${key} <= ? ORDER BY ${key}`)
+  const rowsPerBatch = Math.max(
+    1,
+    Math.min(
+      Math.ceil(context.batchSize / recordsPerRow),
+      Math.floor(VALUES_PER_BATCH / (ranged.columns.length * recordsPerRow)),
+    ),
+  )
+  const { begin, row: mapRow, end } = mapperFor(ranged.columns)
+  // With `begin`, a batch is a key range found first (the key `rowsPerBatch` rows on, or the last one).
+  const upTo = begin
+    ? db
+        .prepare(`SELECT id FROM ${table} WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?`)
+        .pluck()
+        .safeIntegers(true)
+    : undefined
+  const rows = upTo ? ranged : prepareRows(db, `${select} WHERE ${key} > ? ORDER BY ${key} LIMIT ?`)
+  let more = true
+  return {
+    get more() {
+      return more
+    },
+    next() {
+      const records: CanonicalRecord[] = []
+      const rejects: Reject[] = []
+      let batchLast: SqliteValue | undefined
+      let batchRows: Iterable<SqliteRow>
+      if (upTo && begin) {
+        const through = (upTo.get(after, rowsPerBatch - 1) as bigint | undefined) ?? last
+        begin(after, through)
+        batchRows = rows.iterate(after, through)
+      } else batchRows = rows.iterate(after, rowsPerBatch)
+      for (const row of batchRows) {
+        batchLast = row.id
+        mapRow(row, records, rejects)
+      }
+      if (batchLast === undefined || batchLast === null) {
+        more = false
+        end?.()
+        return emptyDone(context)
+      }
+      after = BigInt(batchLast as bigint)
+      state.after = integerOf(after)
+      const done = after >= last
+      if (done) {
+        more = false
+        end?.()
+      }
+      const checkpoint: FreqtradeCheckpoint = { after: state.after, done, files: state.files }
+      return { records, ...(rejects.length ? { rejects } : {}), checkpoint: { ...checkpoint } }
+    },
   }
 }
 

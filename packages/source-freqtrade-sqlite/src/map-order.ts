@@ -10,6 +10,8 @@ import {
   baseCurrency,
   booleanOf,
   decimalOf,
+  type ExtraBuilder,
+  extraBuilder,
   extraOf,
   FieldError,
   instantOf,
@@ -61,6 +63,13 @@ const CONSUMED = new Set([
   'ft_order_tag',
 ])
 
+/** `extra` of `orders` rows of a query with these columns (see {@link extraBuilder}). */
+export function orderExtra(columns: ReadonlyArray<string>): ExtraBuilder {
+  return extraBuilder(columns, CONSUMED)
+}
+
+const anyOrderExtra: ExtraBuilder = (row, ...skip) => extraOf(row, CONSUMED, ...skip)
+
 /**
  * One Freqtrade `orders` row → an `orders` record, plus a `fills` record for its filled amount at its
  * average price when it filled anything. The side is CCXT's `side`; where it is missing it comes from
@@ -70,6 +79,7 @@ const CONSUMED = new Set([
 export function mapOrder(
   row: SqliteRow,
   bot: BotContext,
+  extraOfRow: ExtraBuilder = anyOrderExtra,
 ): { records: CanonicalRecord[]; rejects: Reject[]; orphan: boolean } {
   const id = String(plain(row.id))
   const location = { file: bot.file, table: 'orders', key: `id=${id}` }
@@ -118,8 +128,7 @@ export function mapOrder(
     const average = decimalOf(row, 'average')
     const updatedAt = instantOf(row, 'order_update_date')
     const filledAt = instantOf(row, 'order_filled_date')
-    const extra = extraOf(row, CONSUMED)
-    if (ccxtSide !== null && ccxtSide === plain(row.side)) delete extra.side
+    const extra = extraOfRow(row, ccxtSide !== null && ccxtSide === row.side ? 'side' : undefined)
     const orderKey = keys.order(bot.botId, id)
     const pair = normalizePair(rawPair)
     const exchange = textOf(row, '__exchange')?.trim().toLowerCase() ?? null

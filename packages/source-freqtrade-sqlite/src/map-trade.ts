@@ -2,7 +2,9 @@ import { type CanonicalRecord, describeValue, type Reject } from '@ledgerport/co
 import {
   booleanOf,
   decimalOf,
+  type ExtraBuilder,
   exitReasonOf,
+  extraBuilder,
   extraOf,
   FieldError,
   instantOf,
@@ -54,6 +56,13 @@ const CONSUMED = new Set([
   'close_date',
 ])
 
+/** `extra` of `trades` rows of a query with these columns (see {@link extraBuilder}). */
+export function tradeExtra(columns: ReadonlyArray<string>): ExtraBuilder {
+  return extraBuilder(columns, CONSUMED)
+}
+
+const anyTradeExtra: ExtraBuilder = (row, ...skip) => extraOf(row, CONSUMED, ...skip)
+
 /** A `trade_custom_data` row, attached to its trade's round trip. */
 export type CustomDataRow = SqliteRow
 
@@ -68,6 +77,7 @@ export function mapTrade(
   row: SqliteRow,
   bot: BotContext,
   customData: ReadonlyArray<CustomDataRow>,
+  extraOfRow: ExtraBuilder = anyTradeExtra,
 ): { record: CanonicalRecord } | { reject: Reject } {
   const id = String(plain(row.id))
   const location = { file: bot.file, table: 'trades', key: `id=${id}` }
@@ -85,12 +95,13 @@ export function mapTrade(
     const exitReason = exitReasonOf(rawExitReason)
     const rawTimeframe = row.timeframe ?? row.ticker_interval ?? null
     const timeframe = timeframeOf(rawTimeframe)
-    const extra = extraOf(row, CONSUMED)
-    if (exchange === rawExchange) delete extra.exchange
-    if (typeof rawTimeframe === 'string' && timeframe === rawTimeframe && 'timeframe' in row)
-      delete extra.timeframe
-    if (rawExitReason !== null && exitReason === rawExitReason && 'exit_reason' in row)
-      delete extra.exit_reason
+    // Raw values that equal their canonical value are not repeated in `extra`.
+    const extra = extraOfRow(
+      row,
+      exchange === rawExchange ? 'exchange' : undefined,
+      typeof rawTimeframe === 'string' && timeframe === rawTimeframe ? 'timeframe' : undefined,
+      rawExitReason !== null && exitReason === rawExitReason ? 'exit_reason' : undefined,
+    )
     if (customData.length) extra.custom_data = customDataOf(customData)
     const values = {
       bot_id: { ref: 'bots', sourceKey: keys.bot(bot.botId) },

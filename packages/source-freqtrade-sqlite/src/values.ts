@@ -58,10 +58,12 @@ const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
 /** Whether a matched SQLAlchemy time names a real date and time of day (else `toInstant` says why not). */
 function validFields(match: RegExpExecArray): boolean {
-  const [year, month, day, hour, minute, second] = [2, 3, 4, 6, 7, 8].map((i) => Number(match[i]))
+  const year = Number(match[2])
+  const month = Number(match[3])
+  const day = Number(match[4])
   if (!year || !month || month > 12 || !day || day > DAYS[month - 1]!) return false
   if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) return false
-  return hour! <= 23 && minute! <= 59 && second! <= 59
+  return Number(match[6]) <= 23 && Number(match[7]) <= 59 && Number(match[8]) <= 59
 }
 
 /** Naive `YYYY-MM-DD HH:MM[:SS[.ffffff]]`, as SQLAlchemy stores DATETIME. */
@@ -145,14 +147,56 @@ export function plain(value: SqliteValue | undefined): unknown {
   return value
 }
 
-/** Every column of `row` not in `consumed` (nor an internal `__` alias), as {@link plain} values. */
-export function extraOf(row: SqliteRow, consumed: ReadonlySet<string>): Record<string, unknown> {
+/**
+ * Every column of `row` not in `consumed`, not one of the `skip` names (a raw value equal to its
+ * canonical one) and not an internal `__` alias, as {@link plain} values.
+ */
+export function extraOf(
+  row: SqliteRow,
+  consumed: ReadonlySet<string>,
+  ...skip: ReadonlyArray<string | undefined>
+): Record<string, unknown> {
   const extra: Record<string, unknown> = {}
-  for (const [column, value] of Object.entries(row)) {
-    if (consumed.has(column) || column.startsWith('__')) continue
-    extra[column] = plain(value)
+  for (const column in row) {
+    if (consumed.has(column) || column.startsWith('__') || skip.includes(column)) continue
+    extra[column] = plain(row[column])
   }
   return extra
+}
+
+/** Builds a row's `extra` as {@link extraOf} does, leaving out the `skip` names too. */
+export type ExtraBuilder = (
+  row: SqliteRow,
+  ...skip: ReadonlyArray<string | undefined>
+) => Record<string, unknown>
+
+/**
+ * {@link extraOf} for rows of one query (these columns), built faster and five times smaller: an
+ * object filled key by key falls into dictionary mode past about 16 keys (`trades` leaves 30+ for
+ * `extra`), while a copy of a template parsed from JSON keeps fast in-object properties. One template
+ * per set of skipped names, with the same keys in the same order as `extraOf`'s.
+ */
+export function extraBuilder(columns: ReadonlyArray<string>, consumed: ReadonlySet<string>): ExtraBuilder {
+  const kept = [...new Set(columns)].filter((column) => !consumed.has(column) && !column.startsWith('__'))
+  const templates = new Map<number, { readonly template: object; readonly keys: ReadonlyArray<string> }>()
+  return (row, ...skip) => {
+    let mask = 0 // the skipped keys' bits (exact up to bit 52; a wider row takes the slow path)
+    for (const name of skip) {
+      const index = name === undefined ? -1 : kept.indexOf(name)
+      if (index > 52) return extraOf(row, consumed, ...skip)
+      if (index >= 0 && Math.floor(mask / 2 ** index) % 2 === 0) mask += 2 ** index
+    }
+    let shape = templates.get(mask)
+    if (!shape) {
+      const keys = kept.filter((_, index) => Math.floor(mask / 2 ** index) % 2 === 0)
+      const template = JSON.parse(JSON.stringify(Object.fromEntries(keys.map((key) => [key, null]))))
+      shape = { template, keys }
+      templates.set(mask, shape)
+    }
+    const extra: Record<string, unknown> = { ...shape.template }
+    for (const key of shape.keys) extra[key] = plain(row[key])
+    return extra
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { type BenchRow, renderTable, writeResults } from './report.js'
 import { engineSuite } from './suites/engine.js'
+import { freqtradeSuite } from './suites/freqtrade.js'
 import { jsonSuite } from './suites/json.js'
 import { migrateSuite } from './suites/migrate.js'
 import { replicateSuite } from './suites/replicate.js'
@@ -10,6 +11,7 @@ const SUITES: Readonly<Record<string, () => Promise<BenchRow[]>>> = {
   engine: () => engineSuite(),
   json: () => jsonSuite(),
   replicate: () => replicateSuite(),
+  freqtrade: () => freqtradeSuite(),
 }
 
 /**

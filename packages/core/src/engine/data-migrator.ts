@@ -330,8 +330,11 @@ export class DataMigrator {
         )
       }
       const iterator = props.source.read(stream, from)[Symbol.asyncIterator]()
+      // Only the prepared rows are written: the batch is kept without its records (a batch of wide
+      // records is as large as its rows), so they can go while the rows are written.
       const prepare = (batch: SourceBatch) => ({
-        batch,
+        batch: { ...batch, records: [] },
+        records: batch.records.length,
         prepared: prepareRecords(batch.records, {
           source: props.sourceName,
           runId,
@@ -348,7 +351,7 @@ export class DataMigrator {
         const item = await next
         if (!item) break
         next = readNext()
-        const { batch, prepared } = item
+        const { batch, records, prepared } = item
         const batchRejects = [
           ...(batch.rejects ?? []).map((r) => ({ ...r, stream: r.stream ?? stream.name })),
           ...prepared.rejects,
@@ -372,7 +375,7 @@ export class DataMigrator {
         else await props.target.transaction(write)
         rejects?.write(runId, props.sourceName, batchRejects)
         lastCheckpoint = batch.checkpoint
-        counts.read += batch.records.length + (batch.rejects?.length ?? 0) + (batch.duplicates?.length ?? 0)
+        counts.read += records + (batch.rejects?.length ?? 0) + (batch.duplicates?.length ?? 0)
         counts.duplicates += prepared.duplicates + (batch.duplicates?.length ?? 0)
         counts.rejected += batchRejects.length
         counts.naiveTimes += prepared.naiveTimes
