@@ -1,5 +1,6 @@
 import type { DataMigrationResultSet } from '@ledgerport/core'
 import { EXIT_FAILED, EXIT_OK } from './exit-code.js'
+import { printResultJson } from './print-result-json.js'
 import { renderTable } from './render-table.js'
 import type { Terminal } from './terminal.js'
 
@@ -11,20 +12,10 @@ export function printDataRun(
 ): number {
   const code = result.error ? EXIT_FAILED : EXIT_OK
   if (context.json) {
-    terminal.out(
-      JSON.stringify(
-        {
-          command: context.command ?? 'run',
-          ok: !result.error,
-          source: context.source,
-          target: context.target,
-          ...result,
-          error: result.error?.message ?? null,
-        },
-        null,
-        2,
-      ),
-    )
+    printResultJson(terminal, context.command ?? 'run', result, {
+      source: context.source,
+      target: context.target,
+    })
     return code
   }
   const { style } = terminal

@@ -11,6 +11,7 @@ import {
 import { Command } from 'commander'
 import { confirm } from '../../output/confirm.js'
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../../output/exit-code.js'
+import { printResultJson } from '../../output/print-result-json.js'
 import { createProgress } from '../../output/progress.js'
 import { renderTable } from '../../output/render-table.js'
 import type { Terminal } from '../../output/terminal.js'
@@ -133,20 +134,7 @@ function printReplicate(
 ): number {
   const code = result.error ? EXIT_FAILED : EXIT_OK
   if (context.json) {
-    terminal.out(
-      JSON.stringify(
-        {
-          command: 'replicate',
-          ok: !result.error,
-          source: context.from,
-          target: context.to,
-          ...result,
-          error: result.error?.message ?? null,
-        },
-        null,
-        2,
-      ),
-    )
+    printResultJson(terminal, 'replicate', result, { source: context.from, target: context.to })
     return code
   }
   const { style } = terminal

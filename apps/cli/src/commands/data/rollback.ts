@@ -3,6 +3,7 @@ import { Command, Option } from 'commander'
 import { DEFAULT_TARGET_URL } from '../../options/data-options.js'
 import { confirm } from '../../output/confirm.js'
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../../output/exit-code.js'
+import { printResultJson } from '../../output/print-result-json.js'
 import { renderTable } from '../../output/render-table.js'
 import { usingTarget } from '../../using-target.js'
 import type { CommandContext } from '../migrate/command-context.js'
@@ -55,13 +56,7 @@ export function rollbackCommand(context: CommandContext): Command {
         })
         context.setExitCode(result.error ? EXIT_FAILED : EXIT_OK)
         if (options.json) {
-          terminal.out(
-            JSON.stringify(
-              { command: 'rollback', ok: !result.error, ...result, error: result.error?.message ?? null },
-              null,
-              2,
-            ),
-          )
+          printResultJson(terminal, 'rollback', result)
           return
         }
         if (result.error) {
@@ -100,13 +95,7 @@ async function rollbackSourceAction(context: CommandContext, options: RollbackOp
     })
     context.setExitCode(result.error ? EXIT_FAILED : EXIT_OK)
     if (options.json) {
-      terminal.out(
-        JSON.stringify(
-          { command: 'rollback', ok: !result.error, ...result, error: result.error?.message ?? null },
-          null,
-          2,
-        ),
-      )
+      printResultJson(terminal, 'rollback', result)
       return
     }
     if (result.error) return terminal.err(terminal.style.red(`error: ${result.error.message}`))
