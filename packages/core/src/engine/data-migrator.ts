@@ -4,11 +4,12 @@ import { performance } from 'node:perf_hooks'
 import { redactSecrets } from '../db/connection-url.js'
 import { canonicalId } from '../model/ids.js'
 import { rowHash } from '../model/row-hash.js'
-import type { Source, SourceBatch, StreamDescriptor } from '../plugin/source-plugin.js'
+import type { ReadOptions, Source, SourceBatch, StreamDescriptor } from '../plugin/source-plugin.js'
 import type { Target, TargetTransaction } from '../plugin/target-plugin.js'
 import { CLI_SOURCE, prepareRecords } from './prepare-records.js'
 import { RejectsFile } from './rejects-file.js'
 import { RunLedger } from './run-ledger.js'
+import { mappingSalt, SourceDigestStore } from './source-digests.js'
 
 /** Default records per batch. */
 export const DEFAULT_BATCH_SIZE = 5_000
@@ -45,6 +46,11 @@ export interface DataMigratorProps {
    * Implies `fresh`. Default is `false`.
    */
   readonly incremental?: boolean
+  /**
+   * Compare every source row with the target, even rows whose stored digest says they are unchanged
+   * (`--full`). Default is `false`: a source that digests its rows skips the unchanged ones.
+   */
+  readonly full?: boolean
   /** JSONL file for rejects, or `false` for none. Default is `./ledgerport-rejects/RUN_ID.jsonl`. */
   readonly rejectsFile?: string | false
   /** Only these streams. Default is every stream the source discovers. */
@@ -132,10 +138,15 @@ class DryRunRollback extends Error {}
 export class DataMigrator {
   readonly #props: DataMigratorProps
   readonly #ledger: RunLedger
+  readonly #digests: SourceDigestStore
 
   constructor(props: DataMigratorProps) {
     this.#props = Object.freeze({ ...props })
     this.#ledger = new RunLedger(props.target.connection.kind)
+    this.#digests = new SourceDigestStore(
+      props.target.connection.kind,
+      mappingSalt({ timeZone: props.timeZone ?? 'UTC', userId: props.userId }),
+    )
   }
 
   /** Runs every stream; see {@link DataMigrationResultSet}. */
@@ -146,6 +157,8 @@ export class DataMigrator {
     let runId = props.resumeRunId ?? newRunId()
     let resumed = false
     let rejects: RejectsFile | undefined
+    // Set between the target's beginLoad and endLoad: a failed run still builds its indexes.
+    let loading = false
     const db = props.target.connection.db
     const scope = props.scope ?? 'default'
     try {
@@ -193,6 +206,10 @@ export class DataMigrator {
         }
         if (outer) await begin(outer)
         else await props.target.transaction(begin)
+        if (!outer && props.target.beginLoad) {
+          loading = true
+          await props.target.beginLoad([...new Set(streams.flatMap((s) => s.entities))])
+        }
         for (const stream of streams) {
           if (props.signal?.aborted) {
             results.push({ stream: stream.name, status: 'NotExecuted', seconds: 0, ...ZERO })
@@ -216,6 +233,11 @@ export class DataMigrator {
           )
         if (outer) await finish(outer)
         else await props.target.transaction(finish)
+        if (loading) {
+          loading = false
+          await props.target.endLoad?.()
+        }
+        await this.#digests.analyze(outer?.db ?? db)
       }
       if (props.dryRun) {
         await props.target
@@ -266,6 +288,7 @@ export class DataMigrator {
       }
     } finally {
       await rejects?.close()
+      if (loading) await props.target.endLoad?.().catch(() => {})
     }
   }
 
@@ -329,7 +352,10 @@ export class DataMigrator {
           () => {},
         )
       }
-      const iterator = props.source.read(stream, from)[Symbol.asyncIterator]()
+      const readOptions: ReadOptions = props.full
+        ? {}
+        : { storedDigests: (keys) => this.#digests.lookup(db, key, keys) }
+      const iterator = props.source.read(stream, from, readOptions)[Symbol.asyncIterator]()
       // Only the prepared rows are written: the batch is kept without its records (a batch of wide
       // records is as large as its rows), so they can go while the rows are written.
       const prepare = (batch: SourceBatch) => ({
@@ -365,6 +391,9 @@ export class DataMigrator {
             counts.duplicates += result.duplicates
           }
           await this.#ledger.putRejects(tx.db, runId, props.sourceName, batchRejects)
+          // A row whose records were rejected or repeated is compared in full next time, like before.
+          if (batch.digests && !prepared.rejects.length && !prepared.duplicates)
+            await this.#digests.put(tx.db, key, runId, batch.digests)
           await this.#ledger.putCheckpoint(tx.db, key, {
             checkpoint: batch.checkpoint,
             complete: false,
@@ -375,7 +404,9 @@ export class DataMigrator {
         else await props.target.transaction(write)
         rejects?.write(runId, props.sourceName, batchRejects)
         lastCheckpoint = batch.checkpoint
-        counts.read += records + (batch.rejects?.length ?? 0) + (batch.duplicates?.length ?? 0)
+        counts.read +=
+          records + (batch.rejects?.length ?? 0) + (batch.duplicates?.length ?? 0) + (batch.skipped ?? 0)
+        counts.unchanged += batch.skipped ?? 0
         counts.duplicates += prepared.duplicates + (batch.duplicates?.length ?? 0)
         counts.rejected += batchRejects.length
         counts.naiveTimes += prepared.naiveTimes

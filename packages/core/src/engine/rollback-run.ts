@@ -3,6 +3,7 @@ import type { DatabaseKind } from '../db/connection-url.js'
 import { ENTITIES, type EntityName } from '../model/entities.js'
 import type { Target } from '../plugin/target-plugin.js'
 import { RunLedger } from './run-ledger.js'
+import { SourceDigestStore } from './source-digests.js'
 import { tableColumns } from './sql-target.js'
 
 /** Options of {@link rollbackRun}. */
@@ -134,6 +135,7 @@ async function undoOne(db: Kysely<any>, kind: DatabaseKind, runId: string): Prom
   }
   await db.deleteFrom('ledgerport_journal').where('run_id', '=', runId).execute()
   await db.deleteFrom('ledgerport_checkpoints').where('run_id', '=', runId).execute()
+  await SourceDigestStore.forgetRun(db, runId)
   return { runId, deleted, restored }
 }
 
@@ -177,6 +179,7 @@ export async function rollbackSource(
         let checkpoints = tx.db.deleteFrom('ledgerport_checkpoints').where('source', '=', options.source)
         if (options.stream) checkpoints = checkpoints.where('stream', '=', options.stream)
         await checkpoints.execute()
+        await SourceDigestStore.forgetSource(tx.db, options.source, options.stream)
         if (!options.stream) {
           await tx.db
             .updateTable('ledgerport_runs')

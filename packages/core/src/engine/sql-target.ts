@@ -10,6 +10,14 @@ import type { Target, TargetRow, TargetTransaction, UpsertCounts } from '../plug
 /** The ledger table of core's own canonical-model migrations. */
 export const MODEL_MIGRATION_TABLE = 'ledgerport_model_migrations'
 
+/** Where {@link SqlTarget.beginLoad} keeps the definitions of the indexes it set aside. */
+const DEFERRED_INDEXES_TABLE = 'ledgerport_deferred_indexes'
+
+interface DeferredIndex {
+  readonly name: string
+  readonly definition: string
+}
+
 /** Props of {@link SqlTarget}. */
 export interface SqlTargetProps {
   /** The target database. The target closes it. */
@@ -63,6 +71,57 @@ export class SqlTarget implements Target {
     }).migrateToLatest()
     if (error)
       throw new Error(`Could not prepare the canonical model on ${connection.displayUrl}: ${error.message}`)
+    // A load that died before its end left indexes aside.
+    await this.#buildDeferredIndexes()
+  }
+
+  /**
+   * Sets aside the secondary (non-unique) indexes of each of these tables that is empty, recording
+   * their definitions in `ledgerport_deferred_indexes` first. Loading an empty table then maintains
+   * only its primary key and `UNIQUE (source, source_key)`, and {@link endLoad} builds each index
+   * once, in one sorted pass, which is several times cheaper than inserting every row into it.
+   */
+  async beginLoad(entities: ReadonlyArray<EntityName>): Promise<void> {
+    const connection = this.#props.connection
+    await connection.db.transaction().execute(async (trx) => {
+      for (const entity of new Set(entities)) {
+        const table = sql.table(entity)
+        const any = await sql`select 1 as present from ${table} limit 1`.execute(trx)
+        if (any.rows.length) continue
+        const indexes =
+          connection.kind === 'postgres'
+            ? await sql<DeferredIndex>`select quote_ident(schemaname) || '.' || quote_ident(indexname) as name,
+                indexdef as definition from pg_indexes
+                where schemaname = current_schema() and tablename = ${entity}
+                and indexdef not like 'CREATE UNIQUE INDEX %'`.execute(trx)
+            : await sql<DeferredIndex>`select '"' || replace(name, '"', '""') || '"' as name, sql as definition
+                from sqlite_master where type = 'index' and tbl_name = ${entity} and sql is not null
+                and sql not like 'CREATE UNIQUE INDEX %'`.execute(trx)
+        for (const index of indexes.rows) {
+          await trx
+            .insertInto(DEFERRED_INDEXES_TABLE)
+            .values({ name: index.name, table_name: entity, definition: index.definition })
+            .onConflict((oc) => oc.column('name').doNothing())
+            .execute()
+          await sql`drop index ${sql.raw(index.name)}`.execute(trx)
+        }
+      }
+    })
+  }
+
+  /** Builds the indexes {@link beginLoad} set aside. */
+  async endLoad(): Promise<void> {
+    await this.#buildDeferredIndexes()
+  }
+
+  async #buildDeferredIndexes(): Promise<void> {
+    const db = this.#props.connection.db
+    const deferred = await db.selectFrom(DEFERRED_INDEXES_TABLE).select(['name', 'definition']).execute()
+    for (const index of deferred) {
+      const definition = String(index.definition).replace(/^create index /i, 'CREATE INDEX IF NOT EXISTS ')
+      await sql.raw(definition).execute(db)
+      await db.deleteFrom(DEFERRED_INDEXES_TABLE).where('name', '=', index.name).execute()
+    }
   }
 
   async transaction<T>(work: (tx: TargetTransaction) => Promise<T>): Promise<T> {

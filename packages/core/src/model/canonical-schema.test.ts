@@ -13,6 +13,8 @@ const LEDGER_TABLES = [
   'ledgerport_checkpoints',
   'ledgerport_rejects',
   'ledgerport_journal',
+  'ledgerport_source_digests',
+  'ledgerport_deferred_indexes',
 ]
 const MIGRATION_TABLE = 'ledgerport_model_migrations'
 
@@ -20,7 +22,7 @@ describe('canonicalModelMigrations', () => {
   it('pins migration 001 to the SQL it generates (checksum) and covers every column of ENTITY_COLUMNS', async () => {
     for (const kind of ['postgres', 'sqlite', 'libsql'] as const) {
       const migrations = await canonicalModelMigrations(kind).getMigrations()
-      expect(Object.keys(migrations)).toEqual(['001_canonical_model'])
+      expect(Object.keys(migrations)).toEqual(['001_canonical_model', '002_source_digests'])
       const migration = migrations['001_canonical_model'] as ProvidedMigration
       expect(migration.checksum).toMatch(/^[0-9a-f]{64}$/)
       const creates = (migration.statements?.up ?? []).filter((statement) =>
@@ -60,6 +62,7 @@ describe.each(TEST_ENGINES)('canonical model schema on %s', (engine) => {
     expect(result.error).toBeUndefined()
     expect(result.results.map((r) => [r.migrationName, r.status])).toEqual([
       ['001_canonical_model', 'Success'],
+      ['002_source_digests', 'Success'],
     ])
   })
 
@@ -307,7 +310,7 @@ describe.each(TEST_ENGINES)('canonical model schema on %s', (engine) => {
   it('passes verify, and goes down dropping everything it created', async () => {
     const verified = await migrator.verify()
     expect(verified.error).toBeUndefined()
-    expect(verified.results.map((r) => r.status)).toEqual(['Verified'])
+    expect(verified.results.map((r) => r.status)).toEqual(['Verified', 'Verified'])
 
     const down = await migrator.migrateTo(NO_MIGRATIONS)
     expect(down.error).toBeUndefined()

@@ -94,6 +94,9 @@ const SQLITE: Dialect = {
  * - the engine's run ledger: `ledgerport_runs`, `ledgerport_checkpoints`, `ledgerport_rejects`,
  *   `ledgerport_journal`.
  *
+ * `002_source_digests` creates `ledgerport_source_digests` (see `SourceDigestStore`) and
+ * `ledgerport_deferred_indexes` (see `SqlTarget.beginLoad`).
+ *
  * Its `down` drops them all. Its checksum is that of its SQL, so it also changes if the generated
  * SQL ever does. `verify(db)` checks that every table has its columns.
  *
@@ -117,19 +120,44 @@ export function canonicalModelMigrations(kind: 'postgres' | 'sqlite' | 'libsql')
     statements: { up, down },
     up: (db) => runAll(db, up),
     down: (db) => runAll(db, down),
-    verify: async (db) => {
-      const tables = new Map((await db.introspection.getTables()).map((table) => [table.name, table]))
-      for (const [table, columns] of expected) {
-        const found = tables.get(table)
-        if (!found) throw new Error(`table ${table} is missing`)
-        const names = new Set(found.columns.map((column) => column.name))
-        const missing = columns.filter((column) => !names.has(column))
-        if (missing.length > 0) throw new Error(`table ${table} lacks ${missing.join(', ')}`)
-      }
-      return true
-    },
+    verify: (db) => verifyTables(db, expected),
   }
-  return { getMigrations: async () => ({ '001_canonical_model': migration }) }
+  const digestsUp = model002Up()
+  const digestsDown = ['drop table "ledgerport_deferred_indexes"', 'drop table "ledgerport_source_digests"']
+  const digests: ProvidedMigration = {
+    description: 'digests of the source rows each run mapped; indexes set aside during a load',
+    checksum: checksumText(`${digestsUp.join(';\n')};\n-- migrate:down\n${digestsDown.join(';\n')};\n`),
+    statements: { up: digestsUp, down: digestsDown },
+    up: (db) => runAll(db, digestsUp),
+    down: (db) => runAll(db, digestsDown),
+    verify: (db) =>
+      verifyTables(
+        db,
+        new Map([
+          [
+            'ledgerport_source_digests',
+            ['source', 'scope', 'stream', 'row_key', 'digest', 'records', 'run_id'],
+          ],
+          ['ledgerport_deferred_indexes', ['name', 'table_name', 'definition']],
+        ]),
+      ),
+  }
+  return {
+    getMigrations: async () => ({ '001_canonical_model': migration, '002_source_digests': digests }),
+  }
+}
+
+/** True when every table exists with at least these columns; else throws naming what is missing. */
+async function verifyTables(db: Kysely<any>, expected: ReadonlyMap<string, string[]>): Promise<true> {
+  const tables = new Map((await db.introspection.getTables()).map((table) => [table.name, table]))
+  for (const [table, columns] of expected) {
+    const found = tables.get(table)
+    if (!found) throw new Error(`table ${table} is missing`)
+    const names = new Set(found.columns.map((column) => column.name))
+    const missing = columns.filter((column) => !names.has(column))
+    if (missing.length > 0) throw new Error(`table ${table} lacks ${missing.join(', ')}`)
+  }
+  return true
 }
 
 async function runAll(db: Kysely<any>, statements: ReadonlyArray<string>): Promise<void> {
@@ -204,6 +232,34 @@ function model001Up(dialect: Dialect): string[] {
     createIndex('ledgerport_journal', ['entity', 'row_id']),
   )
   return statements
+}
+
+/**
+ * `ledgerport_source_digests`: per source row (a table's primary key, a file's record), the digest of
+ * the row as last mapped, how many records it made, and the run that mapped it. A later run skips
+ * rows whose digest is unchanged without mapping them (see `SourceDigestStore`).
+ * `ledgerport_deferred_indexes`: the indexes a run dropped to load empty tables faster, until it
+ * builds them again (see `SqlTarget.beginLoad`).
+ */
+function model002Up(): string[] {
+  return [
+    createTable('ledgerport_source_digests', [
+      '"source" text not null',
+      '"scope" text not null',
+      '"stream" text not null',
+      '"row_key" text not null',
+      '"digest" text not null',
+      '"records" integer not null',
+      '"run_id" text not null',
+      'primary key ("source", "scope", "stream", "row_key")',
+    ]),
+    createIndex('ledgerport_source_digests', ['run_id']),
+    createTable('ledgerport_deferred_indexes', [
+      '"name" text not null primary key',
+      '"table_name" text not null',
+      '"definition" text not null',
+    ]),
+  ]
 }
 
 function model001Down(): string[] {

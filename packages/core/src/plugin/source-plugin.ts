@@ -27,6 +27,47 @@ export interface SourceBatch {
   readonly duplicates?: ReadonlyArray<Duplicate>
   /** Reading again from here yields what follows this batch, and nothing of it. */
   readonly checkpoint: Checkpoint
+  /**
+   * Digests of the source rows this batch's records were mapped from. The engine stores them with
+   * the rows, so a later run can skip those rows unmapped (see {@link ReadOptions.storedDigests}).
+   */
+  readonly digests?: ReadonlyArray<SourceRowDigest>
+  /**
+   * Records of rows the source skipped unmapped because their digests were unchanged (the sum of
+   * their stored `records`): the engine counts them as read and unchanged.
+   */
+  readonly skipped?: number
+}
+
+/** The digest of one source row as it was mapped. */
+export interface SourceRowDigest {
+  /** The row's key, unique within its stream (a primary key, a record's index). */
+  readonly key: string
+  /**
+   * Text that changes whenever anything the row's records are made of changes: the raw row, rows
+   * of other tables merged into it, and the version of the mapping. A one-shot SHA-1 of the raw
+   * values is typical.
+   */
+  readonly digest: string
+  /** How many records the row made. */
+  readonly records: number
+}
+
+/** A digest an earlier run stored for a source row. */
+export interface StoredDigest {
+  readonly digest: string
+  readonly records: number
+}
+
+/** What the engine offers a source while it reads a stream. */
+export interface ReadOptions {
+  /**
+   * The digests earlier runs of this source and scope stored for these row keys, with the same
+   * mapping settings (`--timezone`, `--user-id`). A source that digests its raw rows skips the rows
+   * whose digest is unchanged, reports their records as {@link SourceBatch.skipped}, and maps the
+   * rest. Absent when every row must be compared (`--full`).
+   */
+  readonly storedDigests?: (keys: ReadonlyArray<string>) => Promise<ReadonlyMap<string, StoredDigest>>
 }
 
 /** An open source. Holds connections only: the engine keeps all run state. */
@@ -34,7 +75,7 @@ export interface Source {
   /** The streams this source has (missing optional files or tables are left out, with a warning). */
   discover(): Promise<ReadonlyArray<StreamDescriptor>>
   /** Reads a stream in batches, after `from` when given. */
-  read(stream: StreamDescriptor, from?: Checkpoint): AsyncIterable<SourceBatch>
+  read(stream: StreamDescriptor, from?: Checkpoint, options?: ReadOptions): AsyncIterable<SourceBatch>
   /** How many source records a stream has, for progress. Optional. */
   count?(stream: StreamDescriptor): Promise<number>
   /** Closes files and connections. */

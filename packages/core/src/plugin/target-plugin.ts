@@ -37,6 +37,17 @@ export interface Target {
   readonly connection: DatabaseConnection
   /** Creates or upgrades the canonical tables and the engine's ledger tables. Idempotent. */
   prepare(): Promise<void>
+  /**
+   * Called before a run writes into these tables. A target may make loading into tables that are
+   * still empty faster: the SQL targets set their secondary indexes aside, to build each once at
+   * the end instead of row by row. Optional; not called for dry runs.
+   */
+  beginLoad?(entities: ReadonlyArray<EntityName>): Promise<void>
+  /**
+   * Called once the run has ended, whatever its outcome: builds what {@link beginLoad} set aside.
+   * (If the process dies first, the next {@link prepare} builds it.)
+   */
+  endLoad?(): Promise<void>
   /** Runs `work` in one transaction: everything it wrote commits together, or nothing does. */
   transaction<T>(work: (tx: TargetTransaction) => Promise<T>): Promise<T>
   /** Closes the connection. */

@@ -13,6 +13,7 @@ interface RunOptions extends DataOptions {
   readonly rejects?: string
   readonly resume?: string
   readonly fresh?: boolean
+  readonly full?: boolean
   readonly streams?: string
 }
 
@@ -32,6 +33,10 @@ export function runCommand(context: CommandContext, plugin: SourcePlugin<any> | 
       'resume this run (default: the unfinished run of the same source and options, if any)',
     )
     .option('--fresh', 'start a new run even if an unfinished one exists')
+    .option(
+      '--full',
+      'compare every source row with the target, even rows the source knows are unchanged since the last run',
+    )
     .option('--streams <names>', 'only these streams (comma-separated)')
     .action(async (options: RunOptions) => {
       const { terminal } = context
@@ -65,6 +70,7 @@ export function runCommand(context: CommandContext, plugin: SourcePlugin<any> | 
             ...(options.rejects ? { rejectsFile: options.rejects } : {}),
             ...(options.resume ? { resumeRunId: options.resume } : {}),
             ...(options.fresh ? { fresh: true } : {}),
+            ...(options.full ? { full: true } : {}),
             ...(options.streams ? { streams: options.streams.split(',').map((s) => s.trim()) } : {}),
           }).run()
           progress.done()

@@ -29,7 +29,10 @@ export function syncCommand(context: CommandContext, plugin: SourcePlugin<any> |
   for (const option of command.options) if (option.long === '--from') option.mandatory = false
   return command
     .option('--every <interval>', 'repeat every interval (30s, 5m, 1h); without it, sync once (for cron)')
-    .option('--full', 'read every stream in full, even where the source has not changed')
+    .option(
+      '--full',
+      'read every stream in full and compare every row, even where the source has not changed',
+    )
     .option('--rejects <file>', 'JSONL file for rejected records (default ./ledgerport-rejects/RUN_ID.jsonl)')
     .action(async (options: SyncOptions) => {
       if (!options.from) throw new UsageError("required option '--from <source>' not specified")
@@ -77,7 +80,7 @@ async function syncOnce(
     timeZone: run.context.timezone,
     secrets: run.secrets,
     signal,
-    ...(options.full ? { fresh: true } : { incremental: true }),
+    ...(options.full ? { fresh: true, full: true } : { incremental: true }),
     ...(progress.enabled ? { onProgress: progress.update } : {}),
     ...(run.context.userId !== undefined ? { userId: run.context.userId } : {}),
     ...(options.rejects ? { rejectsFile: options.rejects } : {}),
