@@ -38,6 +38,11 @@ export interface ReplicaEntry {
   readonly counts: ReplicaCounts & { stateBefore?: number; matched?: number; rows?: number }
   /** Tables without a key: hash of all rows' hashes, in read order. */
   readonly tableHash: string | null
+  /**
+   * The source file's signature when the copy last became `ready` (SQLite files only; see
+   * `sqliteFileSignature`): while the file keeps it, the table is not read again.
+   */
+  readonly sourceSignature?: string | null
 }
 
 /** Creates the registry table when missing. */
@@ -51,8 +56,14 @@ export async function ensureRegistry(db: Kysely<any>): Promise<void> {
     run_id text not null,
     counts text not null,
     table_hash text,
-    updated_at text not null
+    updated_at text not null,
+    source_signature text
   )`.execute(db)
+  // Registries made before the column existed.
+  const tables = await db.introspection.getTables()
+  const columns = tables.find((table) => table.name === REPLICA_REGISTRY_TABLE)?.columns ?? []
+  if (!columns.some((column) => column.name === 'source_signature'))
+    await sql`alter table ${sql.table(REPLICA_REGISTRY_TABLE)} add column source_signature text`.execute(db)
 }
 
 /** Every entry, by table name. */
@@ -71,6 +82,7 @@ export async function readRegistry(db: Kysely<any>): Promise<Map<string, Replica
       runId: row.run_id!,
       counts: JSON.parse(row.counts ?? '{}'),
       tableHash: row.table_hash ?? null,
+      sourceSignature: row.source_signature ?? null,
     })
   }
   return entries
@@ -79,14 +91,15 @@ export async function readRegistry(db: Kysely<any>): Promise<Map<string, Replica
 /** Inserts or replaces an entry (in the caller's transaction). */
 export async function putRegistry(db: Kysely<any>, entry: ReplicaEntry): Promise<void> {
   await sql`insert into ${sql.table(REPLICA_REGISTRY_TABLE)}
-    (table_name, state_table, status, schema_hash, last_key, run_id, counts, table_hash, updated_at)
+    (table_name, state_table, status, schema_hash, last_key, run_id, counts, table_hash, updated_at,
+      source_signature)
     values (${entry.table}, ${entry.stateTable}, ${entry.status}, ${entry.schemaHash}, ${entry.lastKey},
-      ${entry.runId}, ${JSON.stringify(entry.counts)}, ${entry.tableHash}, ${new Date().toISOString()})
+      ${entry.runId}, ${JSON.stringify(entry.counts)}, ${entry.tableHash}, ${new Date().toISOString()},
+      ${entry.sourceSignature ?? null})
     on conflict (table_name) do update set state_table = excluded.state_table, status = excluded.status,
       schema_hash = excluded.schema_hash, last_key = excluded.last_key, run_id = excluded.run_id,
-      counts = excluded.counts, table_hash = excluded.table_hash, updated_at = excluded.updated_at`.execute(
-    db,
-  )
+      counts = excluded.counts, table_hash = excluded.table_hash, updated_at = excluded.updated_at,
+      source_signature = excluded.source_signature`.execute(db)
 }
 
 /** Forgets a table (its target copy is gone). */

@@ -295,7 +295,8 @@ describe('replicate between every pair of engines', () => {
     })
     expect(first.warnings.some((w) => w.includes('notes has no primary key'))).toBe(true)
     await expectSameRows(source, target)
-    const second = await replicate(source, target)
+    // `full`: compared row by row, even where the source file is unchanged.
+    const second = await replicate(source, target, { full: true })
     expect(second.error).toBeUndefined()
     expect(second.totals).toMatchObject({ inserted: 0, updated: 0, deleted: 0, unchanged: 24 + 48 + 2 + 2 })
     expect(second.results.find((r) => r.table === 'trades')?.mode).toBe('incremental')
@@ -383,6 +384,8 @@ describe('incremental replicate', () => {
       } finally {
         await writable.close()
       }
+      // A file written in the last second is never taken as unchanged: let it settle.
+      await new Promise((resolve) => setTimeout(resolve, 1_100))
       const second = await replicate(source, target)
       expect(second.error).toBeUndefined()
       expect(byTable(second)).toEqual({
@@ -394,6 +397,16 @@ describe('incremental replicate', () => {
       await expectSameRows(source, target)
       const third = await replicate(source, target)
       expect(third.totals).toMatchObject({ inserted: 0, updated: 0, deleted: 0, unchanged: 26 + 48 + 2 + 1 })
+      // A SQLite file that has not changed since is not read again, unless asked (`--full`).
+      const modes = (result: Awaited<ReturnType<typeof replicate>>) =>
+        Object.fromEntries(result.results.map((r) => [r.table, r.mode]))
+      expect(Object.values(modes(third))).toEqual(
+        Array(4).fill(from === 'sqlite' ? 'unchanged' : expect.stringMatching(/incremental|whole/)),
+      )
+      if (from === 'sqlite') expect(third.totals.read).toBe(0)
+      const full = await replicate(source, target, { full: true })
+      expect(full.totals).toMatchObject({ read: 26 + 48 + 2 + 1, unchanged: 26 + 48 + 2 + 1 })
+      expect(Object.values(modes(full))).not.toContain('unchanged')
 
       const again = await connect(source)
       try {

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks'
 import { type Kysely, sql } from 'kysely'
 import { type DatabaseConnection, quoteIdentifier } from '../db/connect.js'
 import { redactSecrets } from '../db/connection-url.js'
+import { sqliteFileSignature } from '../db/file-signature.js'
 import { newRunId } from '../engine/data-migrator.js'
 import { RejectsFile } from '../engine/rejects-file.js'
 import type { Reject } from '../model/canonical-record.js'
@@ -61,6 +62,11 @@ export interface ReplicatorProps {
   readonly onProgress?: (progress: ReplicaProgress) => void
   /** Stops cleanly after the current page; what was written is kept and the next run resumes. */
   readonly signal?: AbortSignal
+  /**
+   * Read and compare every table, even when the source file has not changed since its copy was
+   * made. Default is `false`: a SQLite source whose file signature is unchanged is not read again.
+   */
+  readonly full?: boolean
 }
 
 /** Where a table's copy is, for progress bars. */
@@ -90,8 +96,11 @@ export interface ReplicaTableResult extends ReplicaTableCounts {
   readonly table: string
   /** `Success`; `Error` (this table stopped, the others went on); `NotExecuted` (stopped before the end). */
   readonly status: 'Success' | 'Error' | 'NotExecuted'
-  /** `fresh` (first copy), `incremental` (changes by key and row hash), `whole` (no key: replaced when changed). */
-  readonly mode: 'fresh' | 'incremental' | 'whole'
+  /**
+   * `fresh` (first copy), `incremental` (changes by key and row hash), `whole` (no key: replaced when
+   * changed), `unchanged` (the source file has not changed since the copy was made: not read).
+   */
+  readonly mode: 'fresh' | 'incremental' | 'whole' | 'unchanged'
   readonly seconds: number
   readonly warnings: ReadonlyArray<string>
   readonly error?: string
@@ -142,6 +151,8 @@ interface TableJob {
   readonly counts: ReplicaCounts
   readonly warnings: string[]
   readonly notes: ConversionNotes
+  /** The source file's signature before the table was read (SQLite files only). */
+  readonly signature: string | null
 }
 
 /**
@@ -300,6 +311,8 @@ export class Replicator {
         counts: { ...ZERO },
         warnings: [...table.warnings],
         notes,
+        // Taken before reading: a write during the read makes the next run read again.
+        signature: sourceFileSignature(props.source),
       }
       const db = props.target.db
       const exists = await targetTableExists(props.target, name)
@@ -320,6 +333,18 @@ export class Replicator {
         throw new Error(
           `The source table ${name} no longer has the shape it was copied with (columns, types, key, --exact-decimals). Drop the target table ${name} to copy it again.`,
         )
+      if (
+        entry?.status === 'ready' &&
+        !props.full &&
+        job.signature !== null &&
+        entry.sourceSignature === job.signature
+      ) {
+        const { rows } = await sql<{
+          n: number | string
+        }>`select count(*) as n from ${sql.table(name)}`.execute(db)
+        const counts = { ...ZERO, unchanged: Number(rows[0]?.n ?? 0) }
+        return this.#tableResult(job, name, 'unchanged', started, 'Success', counts)
+      }
       if (plan.key.length === 0) mode = 'whole'
       if (entry && this.#resumed && entry.runId === this.#runId && entry.status === 'ready') {
         // Done before the interruption.
@@ -385,7 +410,13 @@ export class Replicator {
     const name = plan.table.name
     if (entry) Object.assign(counts, pickCounts(entry.counts))
     let after = entry ? decodeKey(entry.lastKey) : undefined
-    const base = { table: name, stateTable: plan.stateTable, schemaHash: plan.schemaHash, tableHash: null }
+    const base = {
+      table: name,
+      stateTable: plan.stateTable,
+      schemaHash: plan.schemaHash,
+      tableHash: null,
+      sourceSignature: job.signature,
+    }
     if (!entry && !props.dryRun) {
       await writer.transaction(async (tx) => {
         await writer.create(tx)
@@ -495,7 +526,13 @@ export class Replicator {
     let stateBefore = resuming ? (entry.counts.stateBefore ?? 0) : await writer.stateCount(db)
     let matched = resuming ? (entry.counts.matched ?? 0) : 0
     let after = resuming ? decodeKey(entry.lastKey) : undefined
-    const base = { table: name, stateTable: plan.stateTable, schemaHash: plan.schemaHash, tableHash: null }
+    const base = {
+      table: name,
+      stateTable: plan.stateTable,
+      schemaHash: plan.schemaHash,
+      tableHash: null,
+      sourceSignature: job.signature,
+    }
     const pending = new PendingChanges()
     let pendingRejects: Reject[] = []
     let sinceCheckpoint = 0
@@ -592,6 +629,8 @@ export class Replicator {
       if (props.dryRun) {
         if (!props.noDelete) counts.deleted += Math.max(0, gone)
       } else {
+        // A copy that kept rows the source deleted is no mirror: the next run must read the file again.
+        if (gone > 0 && props.noDelete) base.sourceSignature = null
         await writer.transaction(async (tx) => {
           await flush(tx)
           if (probed) counts.deleted += await writer.deleteMissing(tx)
@@ -653,7 +692,12 @@ export class Replicator {
     const started = performance.now()
     const { plan, writer, counts } = job
     const name = plan.table.name
-    const base = { table: name, stateTable: plan.stateTable, schemaHash: plan.schemaHash }
+    const base = {
+      table: name,
+      stateTable: plan.stateTable,
+      schemaHash: plan.schemaHash,
+      sourceSignature: job.signature,
+    }
     const readAll = async (
       write: ((rows: EncodedRows) => Promise<void>) | undefined,
     ): Promise<{ tableHash: string; accepted: number; read: number; rejects: Reject[] }> => {
@@ -857,4 +901,14 @@ function globPattern(pattern: string): RegExp {
 
 function secondsSince(started: number): number {
   return Math.round((performance.now() - started) / 10) / 100
+}
+
+/** The signature of a SQLite source file, or `null` for any other source (or a file it cannot stat). */
+function sourceFileSignature(source: DatabaseConnection): string | null {
+  if (source.kind !== 'sqlite' || !source.path || source.path === ':memory:') return null
+  try {
+    return sqliteFileSignature(source.path)
+  } catch {
+    return null
+  }
 }

@@ -29,6 +29,7 @@ interface ReplicateOptions {
   readonly batchSize?: string
   readonly rejects?: string
   readonly dryRun?: boolean
+  readonly full?: boolean
   readonly yes?: boolean
   readonly json?: boolean
 }
@@ -59,6 +60,7 @@ export function replicateCommand(context: CommandContext): Command {
     .option('--batch-size <n>', 'rows read per page (default: about 100,000 values, at most 5,000 rows)')
     .option('--rejects <file>', 'JSONL file for rejected rows (default ./ledgerport-rejects/RUN_ID.jsonl)')
     .option('--dry-run', 'read everything and report what would change; write nothing')
+    .option('--full', 'read and compare every table, even when the SQLite source file has not changed')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--json', 'print a JSON report on stdout')
     .action(async (options: ReplicateOptions) => {
@@ -105,6 +107,7 @@ export function replicateCommand(context: CommandContext): Command {
           ...(options.exactDecimals ? { exactDecimals: true } : {}),
           ...(options.delete === false ? { noDelete: true } : {}),
           ...(options.dryRun ? { dryRun: true } : {}),
+          ...(options.full ? { full: true } : {}),
           ...(pageSize !== undefined ? { pageSize } : {}),
           ...(options.rejects ? { rejectsFile: options.rejects } : {}),
         }).run()
