@@ -1,9 +1,7 @@
 import type {
-  CanonicalRecord,
   Checkpoint,
-  EntityName,
   PluginContext,
-  Reject,
+  ReadOptions,
   Source,
   SourceBatch,
   SourcePlugin,
@@ -11,13 +9,20 @@ import type {
 } from '@ledgerport/core'
 import type Database from 'better-sqlite3'
 import { DatabaseFile } from './database-file.js'
+import {
+  type Batches,
+  countStream,
+  parseCheckpoint,
+  parseStreamName,
+  type ReadState,
+  STREAM_ENTITIES,
+  STREAM_KINDS,
+  type StreamKind,
+  streamBatches,
+} from './freqtrade-streams.js'
 import { type BotDatabase, locateDatabases } from './locate-databases.js'
-import { mapWallet, readBot } from './map-bot.js'
-import { mapOrder, orderExtra } from './map-order.js'
-import { type CustomDataRow, mapTrade, tradeExtra } from './map-trade.js'
-import { prepareRows } from './rows.js'
-import { type FreqtradeSchema, readSchema } from './schema.js'
-import { integerOf, plain, type SqliteRow, type SqliteValue, textOf } from './values.js'
+import { loadSchema } from './schema.js'
+import { SqliteRowReader } from './sqlite-row-reader.js'
 
 /** Options of the `freqtrade-sqlite` source. */
 export interface FreqtradeSqliteOptions {
@@ -33,40 +38,11 @@ export interface FreqtradeSqliteOptions {
   readonly busyTimeout?: number
 }
 
-/** The streams of each bot, in the order they are read. */
-export const STREAM_KINDS = ['bot', 'trades', 'orders', 'balances'] as const
-
-/** What one stream of a bot reads. */
-export type StreamKind = (typeof STREAM_KINDS)[number]
-
-const ENTITIES: Readonly<Record<StreamKind, ReadonlyArray<EntityName>>> = {
-  bot: ['bots'],
-  trades: ['round_trips'],
-  orders: ['orders', 'fills'],
-  balances: ['balances'],
-}
-
-/**
- * Where a stream stopped. `after`: the last primary key read (`null`: nothing yet); `done`: the whole
- * table was read; `files`: the database files' signature when reading began (`null` when the stream
- * was resumed after the files changed, so that the next sync reads it all again).
- */
-export type FreqtradeCheckpoint = {
-  readonly after: number | string | null
-  readonly done: boolean
-  readonly files: string | null
-}
-
-/** Below every SQLite integer key. */
-const MIN_KEY = -(2n ** 63n)
-
-/**
- * Source values a batch holds at most, a row's columns counted once per record it makes (besides at
- * most the batch size in records). The engine holds two batches at once (one written while the next
- * is prepared), so a batch is bounded by width too: 1,886 `trades` rows (53 columns), 1,666 `orders`
- * rows (30 columns, an order and its fill), about 4 MB of canonical rows either way.
- */
-const VALUES_PER_BATCH = 100_000
+export {
+  type FreqtradeCheckpoint,
+  STREAM_KINDS,
+  type StreamKind,
+} from './freqtrade-streams.js'
 
 /** One bot: its database file and what it has been found to hold. */
 interface Bot extends BotDatabase {
@@ -80,6 +56,8 @@ interface Bot extends BotDatabase {
  * (`wallet_history`). Each stream reads in one read transaction and resumes after the last primary
  * key it read. A completed stream whose database files have not changed since (same inode, size and
  * mtime) yields nothing when given its checkpoint again: that is how `ledgerport sync` skips idle bots.
+ * Within a bot that changed, each `trades`, `orders` and `balances` row is digested (with the custom
+ * data or exchange merged into it) and rows whose digest the engine has stored are skipped unmapped.
  */
 export class FreqtradeSqliteSource implements Source {
   readonly #options: FreqtradeSqliteOptions
@@ -95,15 +73,15 @@ export class FreqtradeSqliteSource implements Source {
     return [...this.#locate().values()].flatMap((bot) =>
       STREAM_KINDS.map((kind) => ({
         name: `${bot.botId}/${kind}`,
-        entities: ENTITIES[kind],
+        entities: STREAM_ENTITIES[kind],
         location: bot.path,
       })),
     )
   }
 
-  read(stream: StreamDescriptor, from?: Checkpoint): AsyncIterable<SourceBatch> {
+  read(stream: StreamDescriptor, from?: Checkpoint, options?: ReadOptions): AsyncIterable<SourceBatch> {
     const { bot, kind } = this.#stream(stream)
-    return this.#read(bot, kind, from)
+    return this.#read(bot, kind, from, options)
   }
 
   async count(stream: StreamDescriptor): Promise<number> {
@@ -111,15 +89,8 @@ export class FreqtradeSqliteSource implements Source {
     if (kind === 'bot') return 1
     const { db } = bot.file.open()
     try {
-      const schema = readSchema(db)
-      const table =
-        kind === 'trades'
-          ? 'trades'
-          : kind === 'orders'
-            ? schema.orders && 'orders'
-            : schema.wallet && 'wallet_history'
-      if (!table) return 0
-      return Number((db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n)
+      const reader = new SqliteRowReader(db)
+      return await countStream(reader, await loadSchema(reader), kind)
     } finally {
       db.close()
     }
@@ -149,15 +120,18 @@ export class FreqtradeSqliteSource implements Source {
   }
 
   #stream(stream: StreamDescriptor): { bot: Bot; kind: StreamKind } {
-    const slash = stream.name.lastIndexOf('/')
-    const bot = this.#locate().get(stream.name.slice(0, slash))
-    const kind = stream.name.slice(slash + 1) as StreamKind
-    if (slash < 0 || !bot || !STREAM_KINDS.includes(kind))
-      throw new Error(`freqtrade-sqlite has no stream ${stream.name}.`)
-    return { bot, kind }
+    const parsed = parseStreamName(stream.name)
+    const bot = parsed && this.#locate().get(parsed.botId)
+    if (!parsed || !bot) throw new Error(`freqtrade-sqlite has no stream ${stream.name}.`)
+    return { bot, kind: parsed.kind }
   }
 
-  async *#read(bot: Bot, kind: StreamKind, from: Checkpoint | undefined): AsyncGenerator<SourceBatch> {
+  async *#read(
+    bot: Bot,
+    kind: StreamKind,
+    from: Checkpoint | undefined,
+    options: ReadOptions | undefined,
+  ): AsyncGenerator<SourceBatch> {
     const previous = parseCheckpoint(from)
     let files: string
     try {
@@ -185,17 +159,18 @@ export class FreqtradeSqliteSource implements Source {
       // The streams read each page once, in key order: SQLite's page cache (16 MB in better-sqlite3)
       // would only hold pages already read.
       db.pragma('cache_size = -2000')
+      // One read transaction: the whole stream is one snapshot, even while the bot writes.
       db.exec('BEGIN')
-      const schema = readSchema(db)
-      const context = { bot, db, schema, state, batchSize: Math.max(1, this.#context.batchSize) }
-      const batches =
-        kind === 'bot'
-          ? oneBatch(() => this.#readBot(context))
-          : kind === 'trades'
-            ? readTrades(context)
-            : kind === 'orders'
-              ? this.#readOrders(context)
-              : readBalances(context)
+      const reader = new SqliteRowReader(db)
+      const batches: Batches = streamBatches(kind, {
+        reader,
+        schema: await loadSchema(reader),
+        bot: { botId: bot.botId, file: bot.path, dryRun: bot.dryRun },
+        state,
+        batchSize: Math.max(1, this.#context.batchSize),
+        warn: (message) => this.#context.warn(message),
+        ...(options?.storedDigests ? { storedDigests: options.storedDigests } : {}),
+      })
       // The batch is yielded straight from `next()`, never held in a variable (nor through `yield*`):
       // a suspended generator keeps those, and with them the batch the engine has already taken.
       while (batches.more) yield batches.next()
@@ -209,274 +184,6 @@ export class FreqtradeSqliteSource implements Source {
       }
     }
   }
-
-  #readBot(context: ReadContext): SourceBatch {
-    const { bot, db, schema, state } = context
-    const where = `bot ${bot.botId} (${bot.path})`
-    if (!schema.orders)
-      this.#context.warn(
-        `${where}: no orders table (Freqtrade ${schema.generation}, before 2020.9): round trips only, without orders or fills.`,
-      )
-    for (const table of schema.otherTables) {
-      const count = (
-        db.prepare(`SELECT count(*) AS n FROM "${table.replaceAll('"', '""')}"`).get() as { n: number }
-      ).n
-      this.#context.warn(`${where}: table ${table} (${count} rows) is not migrated.`)
-    }
-    if (schema.backupTables.length)
-      this.#context.warn(
-        `${where}: skipped the backup tables Freqtrade's migrations left: ${schema.backupTables.join(', ')}.`,
-      )
-    if (schema.customData) {
-      const orphans = (
-        db
-          .prepare(
-            'SELECT count(*) AS n FROM trade_custom_data d WHERE d.ft_trade_id <> 0 AND NOT EXISTS (SELECT 1 FROM trades t WHERE t.id = d.ft_trade_id)',
-          )
-          .get() as { n: number }
-      ).n
-      if (orphans)
-        this.#context.warn(
-          `${where}: ${orphans} trade_custom_data rows belong to no trade and are not migrated.`,
-        )
-    }
-    const { record, rejects } = readBot(db, schema, { botId: bot.botId, file: bot.path, dryRun: bot.dryRun })
-    return { records: [record], rejects, checkpoint: { after: null, done: true, files: state.files } }
-  }
-
-  #readOrders(context: ReadContext): Batches {
-    const { bot, schema } = context
-    if (!schema.orders) return oneBatch(() => emptyDone(context))
-    const t = (column: string) => schema.trades.has(column)
-    const select = `SELECT o.*, t.id AS __trade_id, t.exchange AS __exchange${t('strategy') ? ', t.strategy AS __strategy' : ''}${t('is_short') ? ', t.is_short AS __is_short' : ''}
-      FROM orders o LEFT JOIN trades t ON t.id = o.ft_trade_id`
-    const botContext = { botId: bot.botId, file: bot.path }
-    const orphans: string[] = []
-    let orphanCount = 0
-    return keyset(context, 'orders', select, 'o.id', 2, (columns) => {
-      const extra = orderExtra(columns)
-      return {
-        row: (row, records, rejects) => {
-          const mapped = mapOrder(row, botContext, extra)
-          for (const record of mapped.records) records.push(record)
-          for (const reject of mapped.rejects) rejects.push(reject)
-          if (mapped.orphan) {
-            orphanCount++
-            if (orphans.length < 10)
-              orphans.push(`${String(plain(row.id))} (trade ${String(plain(row.ft_trade_id))})`)
-          }
-        },
-        end: () => {
-          if (orphanCount)
-            this.#context.warn(
-              `bot ${bot.botId} (${bot.path}): ${orphanCount} orders belong to no trade (ids ${orphans.join(', ')}${orphanCount > orphans.length ? ', …' : ''}); kept without a round trip.`,
-            )
-        },
-      }
-    })
-  }
-}
-
-interface ReadState {
-  after: number | string | null
-  readonly files: string | null
-}
-
-interface ReadContext {
-  readonly bot: Bot
-  readonly db: Database.Database
-  readonly schema: FreqtradeSchema
-  readonly state: ReadState
-  readonly batchSize: number
-}
-
-/** A stream's batches, read one at a time on `next()` while `more` holds. */
-interface Batches {
-  readonly more: boolean
-  next(): SourceBatch
-}
-
-/** A stream of one batch. */
-function oneBatch(read: () => SourceBatch): Batches {
-  let more = true
-  return {
-    get more() {
-      return more
-    },
-    next() {
-      more = false
-      return read()
-    },
-  }
-}
-
-/** How {@link keyset} turns a batch's rows into records. */
-interface BatchMapper {
-  /**
-   * Called before the rows of each batch with its key range `(after, last]`; with it, a batch is
-   * that range (found first), so that what belongs to its rows can be read before them.
-   */
-  readonly begin?: (after: bigint, last: bigint) => void
-  /** Maps one row, adding to the batch's records and rejects; the row is not kept. */
-  readonly row: (row: SqliteRow, records: CanonicalRecord[], rejects: Reject[]) => void
-  /** Called once after the last batch. */
-  readonly end?: () => void
-}
-
-function readTrades(context: ReadContext): Batches {
-  const { bot, db, schema } = context
-  const entrySide = schema.trades.has('is_short')
-    ? "CASE WHEN t.is_short THEN 'sell' ELSE 'buy' END"
-    : "'buy'"
-  const orderRefs = schema.orders
-    ? `, (SELECT min(o.id) FROM orders o WHERE o.ft_trade_id = t.id AND o.ft_order_side = ${entrySide}) AS __entry_order,
-         (SELECT max(o.id) FROM orders o WHERE o.ft_trade_id = t.id AND o.ft_order_side <> ${entrySide} AND o.filled > 0) AS __exit_order`
-    : ''
-  const customData = schema.customData
-    ? db
-        .prepare(
-          'SELECT * FROM trade_custom_data WHERE ft_trade_id > ? AND ft_trade_id <= ? ORDER BY ft_trade_id, id',
-        )
-        .safeIntegers(true)
-    : undefined
-  const botContext = { botId: bot.botId, file: bot.path }
-  const none: CustomDataRow[] = []
-  // The batch's custom data by trade id; only trades that have some are in it.
-  const byTrade = new Map<string, CustomDataRow[]>()
-  return keyset(context, 'trades', `SELECT t.*${orderRefs} FROM trades t`, 't.id', 1, (columns) => {
-    const extra = tradeExtra(columns)
-    return {
-      ...(customData
-        ? {
-            begin: (after: bigint, last: bigint) => {
-              byTrade.clear()
-              for (const row of customData.all(after, last) as SqliteRow[]) {
-                const key = String(plain(row.ft_trade_id))
-                const list = byTrade.get(key)
-                if (list) list.push(row)
-                else byTrade.set(key, [row])
-              }
-            },
-          }
-        : {}),
-      row: (row, records, rejects) => {
-        const mapped = mapTrade(
-          row,
-          botContext,
-          byTrade.size ? (byTrade.get(String(plain(row.id))) ?? none) : none,
-          extra,
-        )
-        if ('record' in mapped) records.push(mapped.record)
-        else rejects.push(mapped.reject)
-      },
-    }
-  })
-}
-
-function readBalances(context: ReadContext): Batches {
-  const { bot, db, schema } = context
-  if (!schema.wallet) return oneBatch(() => emptyDone(context))
-  const latest = db.prepare('SELECT exchange FROM trades ORDER BY id DESC LIMIT 1').get() as
-    | SqliteRow
-    | undefined
-  const exchange = latest ? (textOf(latest, 'exchange')?.trim().toLowerCase() ?? null) : null
-  const botContext = { botId: bot.botId, file: bot.path }
-  return keyset(context, 'wallet_history', 'SELECT w.* FROM wallet_history w', 'w.id', 1, () => ({
-    row: (row, records, rejects) => {
-      const mapped = mapWallet(row, botContext, exchange)
-      if ('record' in mapped) records.push(mapped.record)
-      else rejects.push(mapped.reject)
-    },
-  }))
-}
-
-/**
- * Reads `select` in primary-key order after `context.state.after`, a batch at a time: at most the
- * batch size in records (a row makes up to `recordsPerRow`) and {@link VALUES_PER_BATCH} source
- * values. Reads inside the open read transaction; each batch has a
- * checkpoint after its last key. Rows are read one at a time and mapped at once (see
- * {@link prepareRows}): a batch holds its records, never its source rows, and nothing here holds a
- * batch once it is returned, so memory stays flat whatever the table's size.
- */
-function keyset(
-  context: ReadContext,
-  table: string,
-  select: string,
-  key: string,
-  recordsPerRow: number,
-  mapperFor: (columns: ReadonlyArray<string>) => BatchMapper,
-): Batches {
-  const { db, state } = context
-  const max = (db.prepare(`SELECT max(id) AS id FROM ${table}`).safeIntegers(true).get() as SqliteRow).id
-  const last = max === null || max === undefined ? undefined : BigInt(max as bigint)
-  let after = state.after === null ? MIN_KEY : BigInt(state.after)
-  if (last === undefined || after >= last) return oneBatch(() => emptyDone(context))
-  const ranged = prepareRows(db, `${select} WHERE ${key} > ? AND ${key} <= ? ORDER BY ${key}`)
-  const rowsPerBatch = Math.max(
-    1,
-    Math.min(
-      Math.ceil(context.batchSize / recordsPerRow),
-      Math.floor(VALUES_PER_BATCH / (ranged.columns.length * recordsPerRow)),
-    ),
-  )
-  const { begin, row: mapRow, end } = mapperFor(ranged.columns)
-  // With `begin`, a batch is a key range found first (the key `rowsPerBatch` rows on, or the last one).
-  const upTo = begin
-    ? db
-        .prepare(`SELECT id FROM ${table} WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?`)
-        .pluck()
-        .safeIntegers(true)
-    : undefined
-  const rows = upTo ? ranged : prepareRows(db, `${select} WHERE ${key} > ? ORDER BY ${key} LIMIT ?`)
-  let more = true
-  return {
-    get more() {
-      return more
-    },
-    next() {
-      const records: CanonicalRecord[] = []
-      const rejects: Reject[] = []
-      let batchLast: SqliteValue | undefined
-      let batchRows: Iterable<SqliteRow>
-      if (upTo && begin) {
-        const through = (upTo.get(after, rowsPerBatch - 1) as bigint | undefined) ?? last
-        begin(after, through)
-        batchRows = rows.iterate(after, through)
-      } else batchRows = rows.iterate(after, rowsPerBatch)
-      for (const row of batchRows) {
-        batchLast = row.id
-        mapRow(row, records, rejects)
-      }
-      if (batchLast === undefined || batchLast === null) {
-        more = false
-        end?.()
-        return emptyDone(context)
-      }
-      after = BigInt(batchLast as bigint)
-      state.after = integerOf(after)
-      const done = after >= last
-      if (done) {
-        more = false
-        end?.()
-      }
-      const checkpoint: FreqtradeCheckpoint = { after: state.after, done, files: state.files }
-      return { records, ...(rejects.length ? { rejects } : {}), checkpoint: { ...checkpoint } }
-    },
-  }
-}
-
-function emptyDone(context: ReadContext): SourceBatch {
-  return { records: [], checkpoint: { after: context.state.after, done: true, files: context.state.files } }
-}
-
-/** A checkpoint this source wrote, or `undefined` (read everything) for anything else. */
-function parseCheckpoint(from: Checkpoint | undefined): FreqtradeCheckpoint | undefined {
-  if (typeof from !== 'object' || from === null || Array.isArray(from)) return undefined
-  const { after, done, files } = from as Record<string, unknown>
-  if (typeof done !== 'boolean') return undefined
-  if (after !== null && typeof after !== 'number' && typeof after !== 'string') return undefined
-  if (typeof after === 'string' && !/^-?\d+$/.test(after)) return undefined
-  return { after: after as number | string | null, done, files: typeof files === 'string' ? files : null }
 }
 
 /** Every error of a bot's database names the file. */

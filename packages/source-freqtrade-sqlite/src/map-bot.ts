@@ -1,6 +1,6 @@
 import type { CanonicalRecord, JsonValue, Reject } from '@ledgerport/core'
-import type Database from 'better-sqlite3'
 import { type BotContext, customDataOf, keys, rejectOf } from './map-trade.js'
+import type { FreqtradeRowReader } from './row-reader.js'
 import type { FreqtradeSchema } from './schema.js'
 import {
   decimalOf,
@@ -26,34 +26,32 @@ const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
  * `startup_time`, …) and global custom data in `config`; the schema generation and the tables not
  * migrated in `extra`. Nothing in it changes unless the bot does, so an unchanged bot is `unchanged`.
  */
-export function readBot(
-  db: Database.Database,
+export async function readBot(
+  reader: FreqtradeRowReader,
   schema: FreqtradeSchema,
   bot: BotFacts,
-): { record: CanonicalRecord; rejects: Reject[] } {
+): Promise<{ record: CanonicalRecord; rejects: Reject[] }> {
   const t = (column: string) => schema.trades.has(column)
-  const latest = db
-    .prepare(
-      `SELECT exchange${t('strategy') ? ', strategy' : ''}${t('stake_currency') ? ', stake_currency' : ''}${t('trading_mode') ? ', trading_mode' : ''} FROM trades ORDER BY id DESC LIMIT 1`,
-    )
-    .safeIntegers(true)
-    .get() as SqliteRow | undefined
-  const distinct = (column: string) =>
+  const [latest] = await reader.all({
+    sql: `SELECT exchange${t('strategy') ? ', strategy' : ''}${t('stake_currency') ? ', stake_currency' : ''}${t('trading_mode') ? ', trading_mode' : ''} FROM trades ORDER BY id DESC LIMIT 1`,
+    args: [],
+  })
+  const distinct = async (column: string) =>
     (
-      db
-        .prepare(`SELECT DISTINCT ${column} AS value FROM trades WHERE ${column} IS NOT NULL ORDER BY 1`)
-        .safeIntegers(true)
-        .all() as SqliteRow[]
+      await reader.all({
+        sql: `SELECT DISTINCT ${column} AS value FROM trades WHERE ${column} IS NOT NULL ORDER BY 1`,
+        args: [],
+      })
     ).map((row) => plain(row.value))
-  const exchanges = [...new Set(distinct('lower(exchange)'))]
-  const strategies = t('strategy') ? distinct('strategy') : []
+  const exchanges = [...new Set(await distinct('lower(exchange)'))]
+  const strategies = t('strategy') ? await distinct('strategy') : []
   const rejects: Reject[] = []
   const keyValues: Record<string, unknown> = {}
   if (schema.keyValueStore) {
-    const rows = db
-      .prepare(`SELECT * FROM ${quote(schema.keyValueStore)} ORDER BY id`)
-      .safeIntegers(true)
-      .all() as SqliteRow[]
+    const rows = await reader.all({
+      sql: `SELECT * FROM ${quote(schema.keyValueStore)} ORDER BY id`,
+      args: [],
+    })
     for (const row of rows) {
       const location = { file: bot.file, table: schema.keyValueStore, key: `id=${String(plain(row.id))}` }
       try {
@@ -65,10 +63,10 @@ export function readBot(
     }
   }
   const globalData = schema.customData
-    ? (db
-        .prepare('SELECT * FROM trade_custom_data WHERE ft_trade_id IS NULL OR ft_trade_id = 0 ORDER BY id')
-        .safeIntegers(true)
-        .all() as SqliteRow[])
+    ? await reader.all({
+        sql: 'SELECT * FROM trade_custom_data WHERE ft_trade_id IS NULL OR ft_trade_id = 0 ORDER BY id',
+        args: [],
+      })
     : []
   const config: Record<string, unknown> = {}
   if (latest && t('stake_currency')) config.stake_currency = plain(latest.stake_currency)

@@ -18,7 +18,7 @@ import {
 /** The bot a record belongs to. */
 export interface BotContext {
   readonly botId: string
-  /** The database file, for locations. */
+  /** Where the database is, for locations: its file, or its URL without secrets. */
   readonly file: string
 }
 

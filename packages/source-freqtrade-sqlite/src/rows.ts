@@ -7,6 +7,10 @@ export interface RowQuery {
   readonly columns: ReadonlyArray<string>
   /** The rows, each a fresh object the query does not keep: map it and drop it. */
   iterate(...parameters: unknown[]): Generator<SqliteRow, void, undefined>
+  /** The rows as arrays of values in column order, cheaper when most are only digested. */
+  iterateValues(...parameters: unknown[]): IterableIterator<SqliteValue[]>
+  /** A row's values as the object {@link iterate} would have made. */
+  toRow(values: ReadonlyArray<SqliteValue>): SqliteRow
 }
 
 /**
@@ -25,6 +29,8 @@ export function prepareRows(db: Database.Database, source: string): RowQuery {
     *iterate(...parameters) {
       for (const values of statement.iterate(...parameters)) yield make(values as SqliteValue[])
     },
+    iterateValues: (...parameters) => statement.iterate(...parameters) as IterableIterator<SqliteValue[]>,
+    toRow: make,
   }
 }
 

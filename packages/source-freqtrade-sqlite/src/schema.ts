@@ -1,8 +1,10 @@
 import type Database from 'better-sqlite3'
+import type { FreqtradeRowReader } from './row-reader.js'
+import { SqliteRowReader } from './sqlite-row-reader.js'
 
 /** What a Freqtrade database holds, found from which tables and columns exist. */
 export interface FreqtradeSchema {
-  /** Columns of `trades`. */
+  /** Columns of `trades`, in declaration order. */
   readonly trades: ReadonlySet<string>
   /** Columns of `orders`; absent before Freqtrade 2020.9. */
   readonly orders?: ReadonlySet<string>
@@ -27,27 +29,51 @@ const MIGRATED = new Set(['trades', 'orders', 'trade_custom_data', 'keyvaluestor
 export const BACKUP_TABLE = /_bak\d*$/i
 
 /**
- * Reads a database's tables and columns (`sqlite_master`, `PRAGMA table_info`).
+ * Tables that belong to neither Freqtrade nor its user: ledgerport's own bookkeeping in a database
+ * `ledgerport replicate` keeps (`ledgerport_replica_tables`, `ledgerport_replica_state_*`) and libSQL's
+ * (`libsql_wasm_func_table`). Left out of the schema, unreported.
+ */
+export const INTERNAL_TABLE = /^(ledgerport|libsql)_/i
+
+/**
+ * Reads a database's tables and columns (`sqlite_master`, `PRAGMA table_info`) over better-sqlite3.
  *
  * @throws {Error} when there is no `trades` table: not a Freqtrade database.
  */
 export function readSchema(db: Database.Database): FreqtradeSchema {
-  const tables = (
-    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{
-      name: string
-    }>
-  )
-    .map((row) => row.name)
-    .filter((name) => !name.startsWith('sqlite_'))
+  const reader = new SqliteRowReader(db)
+  const tables = reader.tablesSync()
+  const migrated = tables.filter((table) => MIGRATED.has(table.toLowerCase()))
+  return detectSchema(tables, new Map(migrated.map((table) => [table, reader.columnsSync(table)])))
+}
+
+/**
+ * Reads a database's tables and the columns of those this source reads, through any reader.
+ *
+ * @throws {Error} when there is no `trades` table: not a Freqtrade database.
+ */
+export async function loadSchema(reader: FreqtradeRowReader): Promise<FreqtradeSchema> {
+  const tables = await reader.tables()
+  const columns = new Map<string, string[]>()
+  for (const table of tables)
+    if (MIGRATED.has(table.toLowerCase())) columns.set(table, await reader.columns(table))
+  return detectSchema(tables, columns)
+}
+
+/**
+ * What a Freqtrade database holds, from its table names (SQLite's `sqlite_*` left out) and the column
+ * names, in declaration order, of at least the tables this source reads.
+ *
+ * @throws {Error} when there is no `trades` table: not a Freqtrade database.
+ */
+export function detectSchema(
+  allTables: ReadonlyArray<string>,
+  columnsOf: ReadonlyMap<string, ReadonlyArray<string>>,
+): FreqtradeSchema {
+  const tables = allTables.filter((name) => !INTERNAL_TABLE.test(name))
   const byName = new Map(tables.map((name) => [name.toLowerCase(), name]))
   const columns = (table: string | undefined): Set<string> | undefined =>
-    table === undefined
-      ? undefined
-      : new Set(
-          (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as Array<{ name: string }>).map(
-            (row) => row.name,
-          ),
-        )
+    table === undefined ? undefined : new Set(columnsOf.get(table) ?? [])
   const trades = columns(byName.get('trades'))
   if (!trades) {
     throw new Error(

@@ -7,6 +7,8 @@ export interface ChildRun {
   readonly options: Record<string, unknown>
   readonly to: string
   readonly batchSize?: number
+  /** Run as `ledgerport sync` does: every stream continues from its stored checkpoint. */
+  readonly incremental?: boolean
 }
 
 /** What the child measured. */
@@ -33,7 +35,13 @@ async function main(job: ChildRun): Promise<void> {
   await target.prepare()
   const source = await plugin.create(parsePluginOptions(plugin.options, job.options).values, context)
   const started = performance.now()
-  const result = await new DataMigrator({ source, sourceName: plugin.name, target, rejectsFile: false }).run()
+  const result = await new DataMigrator({
+    source,
+    sourceName: plugin.name,
+    target,
+    rejectsFile: false,
+    ...(job.incremental ? { incremental: true } : {}),
+  }).run()
   const wallMs = performance.now() - started
   await source.close()
   await target.close()

@@ -1,10 +1,11 @@
+import { redactUrl, urlSecrets } from '../db/connection-url.js'
 import type { OptionSpec, OptionSpecs } from './option-spec.js'
 
 /** A plugin's options, parsed: values to pass to `create`, and a copy safe to print and store. */
 export interface ParsedPluginOptions<O> {
   /** Typed values, defaults applied. */
   readonly values: O
-  /** The same with every secret option replaced by `***`. */
+  /** The same with every secret option replaced by `***`, and passwords and tokens in URL values too. */
   readonly redacted: Record<string, unknown>
   /** Secret values (to scrub from error messages). */
   readonly secrets: string[]
@@ -43,8 +44,15 @@ export function parsePluginOptions<O>(
     }
     const typed = convert(name, spec, value)
     values[name] = typed
-    redacted[name] = spec.secret ? '***' : typed
-    if (spec.secret) for (const item of [typed].flat()) secrets.push(String(item))
+    if (spec.secret) {
+      redacted[name] = '***'
+      for (const item of [typed].flat()) secrets.push(String(item))
+    } else {
+      // A URL option may carry a password or a token (`?authToken=`) even though it is not secret.
+      const redact = (item: unknown) => (typeof item === 'string' ? redactUrl(item) : item)
+      redacted[name] = Array.isArray(typed) ? typed.map(redact) : redact(typed)
+      for (const item of [typed].flat()) if (typeof item === 'string') secrets.push(...urlSecrets(item))
+    }
   }
   return { values: values as O, redacted, secrets }
 }

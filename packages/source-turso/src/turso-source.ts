@@ -1,0 +1,294 @@
+import {
+  type Checkpoint,
+  type PluginContext,
+  type ReadOptions,
+  redactSecrets,
+  type Source,
+  type SourceBatch,
+  type SourcePlugin,
+  type StreamDescriptor,
+  urlSecrets,
+} from '@ledgerport/core'
+import {
+  type Batches,
+  countStream,
+  DatabaseFile,
+  type FreqtradeRowReader,
+  loadSchema,
+  parseCheckpoint,
+  parseStreamName,
+  type ReadState,
+  SqliteRowReader,
+  STREAM_ENTITIES,
+  STREAM_KINDS,
+  type StreamKind,
+  streamBatches,
+} from '@ledgerport/source-freqtrade-sqlite/reader'
+import { type Client, createClient } from '@libsql/client'
+import { LibsqlRowReader } from './libsql-row-reader.js'
+import { locateTursoBots, type TursoBot } from './locate-bots.js'
+
+/** Options of the `turso` source. */
+export interface TursoSourceOptions {
+  /** The bots' databases (`--url`, repeatable or comma-separated): `libsql://`, `http(s)://`, `ws(s)://`, `file:`. */
+  readonly url?: ReadonlyArray<string>
+  /** Auth tokens (`--auth-token`, `TURSO_AUTH_TOKEN`): one for every URL, or one per URL in order. */
+  readonly authToken?: ReadonlyArray<string>
+  /** Bot ids, one per URL, instead of the ones derived from the database names (`--bot-id`). */
+  readonly botId?: ReadonlyArray<string>
+  /** The Turso organization (`--org`, `TURSO_ORG`), to find the database name in a host name. */
+  readonly org?: string
+}
+
+/** One bot, with the connection it reads through once a stream needs it. */
+interface Bot extends TursoBot {
+  readonly authToken: string | undefined
+  /** `file:` URLs: the file, opened read-only. */
+  readonly file?: DatabaseFile
+  client?: Client
+}
+
+/**
+ * Reads Freqtrade bot databases kept on Turso / libSQL (seed 003: one Turso database per bot,
+ * `bot-USER-INSTANCE`, a cloud copy of its `tradesv3.sqlite`) into the canonical model, with
+ * freqtrade-sqlite's mapping, streams and checkpoints: `BOT/bot`, `BOT/trades`, `BOT/orders`,
+ * `BOT/balances`.
+ *
+ * Remote databases (`libsql://`, `http(s)://`, `ws(s)://`) are read through `@libsql/client` a page
+ * at a time, each page its own request (a remote read transaction would expire), in primary-key
+ * order; a stream resumes after the last key of its checkpoint. Their completed checkpoints cannot
+ * tell whether the database changed since, so a stream given one reads nothing (`ledgerport run`
+ * reads everything again; stored row digests keep unchanged rows from being mapped again).
+ *
+ * A `file:` URL is a local SQLite file: it is read the way freqtrade-sqlite reads it (read-only, in
+ * one read transaction, from a private copy where reading in place would create files next to it;
+ * `@libsql/client` opens files read-write), file signature and sync skip included.
+ */
+export class TursoSource implements Source {
+  readonly #context: PluginContext
+  readonly #bots: Map<string, Bot>
+  /** Every secret of the options, to scrub from error messages. */
+  readonly #secrets: string[]
+
+  constructor(options: TursoSourceOptions, context: PluginContext) {
+    this.#context = context
+    const tokens = options.authToken ?? []
+    const located = locateTursoBots({
+      url: options.url ?? [],
+      ...(options.botId ? { botId: options.botId } : {}),
+      ...(options.org ? { org: options.org } : {}),
+      cwd: context.cwd,
+    })
+    if (tokens.length > 1 && tokens.length !== located.length)
+      throw new Error(
+        `--auth-token gives ${tokens.length} tokens for ${located.length} database(s): give one for all, or one per --url in order.`,
+      )
+    this.#secrets = [...tokens, ...located.flatMap((bot) => urlSecrets(bot.url))]
+    for (const bot of located)
+      if (urlSecrets(bot.url).length)
+        context.warn(
+          `--url ${bot.display} carries its auth token: the source never shows it, but a run's options (and its checkpoint scope) keep --url as given. Give tokens with --auth-token or TURSO_AUTH_TOKEN (one per --url) instead.`,
+        )
+    this.#bots = new Map(
+      located.map((bot, index) => [
+        bot.botId,
+        {
+          ...bot,
+          authToken: tokens.length > 1 ? tokens[index] : tokens[0],
+          ...(bot.path ? { file: new DatabaseFile(bot.path, { busyTimeout: 5_000 }) } : {}),
+        },
+      ]),
+    )
+  }
+
+  async discover(): Promise<StreamDescriptor[]> {
+    return [...this.#bots.values()].flatMap((bot) =>
+      STREAM_KINDS.map((kind) => ({
+        name: `${bot.botId}/${kind}`,
+        entities: STREAM_ENTITIES[kind],
+        location: bot.display,
+      })),
+    )
+  }
+
+  read(stream: StreamDescriptor, from?: Checkpoint, options?: ReadOptions): AsyncIterable<SourceBatch> {
+    const { bot, kind } = this.#stream(stream)
+    return bot.file
+      ? this.#readFile(bot, bot.file, kind, from, options)
+      : this.#readRemote(bot, kind, from, options)
+  }
+
+  async count(stream: StreamDescriptor): Promise<number> {
+    const { bot, kind } = this.#stream(stream)
+    if (kind === 'bot') return 1
+    if (bot.file) {
+      const { db } = bot.file.open()
+      try {
+        const reader = new SqliteRowReader(db)
+        return await countStream(reader, await loadSchema(reader), kind)
+      } finally {
+        db.close()
+      }
+    }
+    try {
+      const reader = new LibsqlRowReader(this.#client(bot))
+      return await countStream(reader, await loadSchema(reader), kind)
+    } catch (error) {
+      throw this.#error(bot, error)
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const bot of this.#bots.values()) {
+      bot.client?.close()
+      bot.client = undefined
+      bot.file?.close()
+    }
+  }
+
+  #stream(stream: StreamDescriptor): { bot: Bot; kind: StreamKind } {
+    const parsed = parseStreamName(stream.name)
+    const bot = parsed && this.#bots.get(parsed.botId)
+    if (!parsed || !bot) throw new Error(`turso has no stream ${stream.name}.`)
+    return { bot, kind: parsed.kind }
+  }
+
+  /** The bot's client, created on first use (`intMode: 'bigint'`: see {@link LibsqlRowReader}). */
+  #client(bot: Bot): Client {
+    bot.client ??= createClient({
+      url: bot.url,
+      intMode: 'bigint',
+      ...(bot.authToken ? { authToken: bot.authToken } : {}),
+    })
+    return bot.client
+  }
+
+  async *#readRemote(
+    bot: Bot,
+    kind: StreamKind,
+    from: Checkpoint | undefined,
+    options: ReadOptions | undefined,
+  ): AsyncGenerator<SourceBatch> {
+    const previous = parseCheckpoint(from)
+    if (previous?.done) {
+      this.#context.warn(
+        `bot ${bot.botId} (${bot.display}): ${kind} was read to its end before; a remote database has no change signature, so it is not read again from that checkpoint (\`ledgerport run\` reads it again).`,
+      )
+      yield { records: [], checkpoint: previous }
+      return
+    }
+    const state: ReadState = { after: previous?.after ?? null, files: null }
+    try {
+      const batches = await this.#batches(new LibsqlRowReader(this.#client(bot)), bot, kind, state, options)
+      // Yielded straight from `next()`, never held in a variable: see freqtrade-sqlite's reader.
+      while (batches.more) yield batches.next()
+    } catch (error) {
+      throw this.#error(bot, error)
+    }
+  }
+
+  async *#readFile(
+    bot: Bot,
+    file: DatabaseFile,
+    kind: StreamKind,
+    from: Checkpoint | undefined,
+    options: ReadOptions | undefined,
+  ): AsyncGenerator<SourceBatch> {
+    const previous = parseCheckpoint(from)
+    let db: ReturnType<DatabaseFile['open']>['db'] | undefined
+    try {
+      const files = file.signature()
+      if (previous?.done && previous.files === files) {
+        // Completed before, and nothing has been written since: nothing to read.
+        yield { records: [], checkpoint: previous }
+        return
+      }
+      const resume = previous && !previous.done ? previous : undefined
+      const state: ReadState = {
+        after: resume?.after ?? null,
+        files: resume ? (resume.files === files ? files : null) : files,
+      }
+      db = file.open().db
+      // The streams read each page once, in key order: a page cache would only hold pages already read.
+      db.pragma('cache_size = -2000')
+      // One read transaction: the whole stream is one snapshot, even while something writes.
+      db.exec('BEGIN')
+      const batches = await this.#batches(new SqliteRowReader(db), bot, kind, state, options)
+      while (batches.more) yield batches.next()
+    } catch (error) {
+      throw this.#error(bot, error)
+    } finally {
+      try {
+        if (db?.inTransaction) db.exec('ROLLBACK')
+      } finally {
+        db?.close()
+      }
+    }
+  }
+
+  async #batches(
+    reader: FreqtradeRowReader,
+    bot: Bot,
+    kind: StreamKind,
+    state: ReadState,
+    options: ReadOptions | undefined,
+  ): Promise<Batches> {
+    return streamBatches(kind, {
+      reader,
+      schema: await loadSchema(reader),
+      bot: { botId: bot.botId, file: bot.display, dryRun: bot.dryRun },
+      state,
+      batchSize: Math.max(1, this.#context.batchSize),
+      warn: (message) => this.#context.warn(message),
+      ...(options?.storedDigests ? { storedDigests: options.storedDigests } : {}),
+    })
+  }
+
+  /** An error naming the database (never its secrets). */
+  #error(bot: Bot, error: unknown): Error {
+    const raw = error instanceof Error ? error.message : String(error)
+    const message = redactSecrets(raw, this.#secrets)
+    const named = message.includes(bot.display) ? message : `${bot.display}: ${message}`
+    // The driver's error is not kept as the cause: what it holds (requests, headers) is not ours to show.
+    return new Error(named)
+  }
+}
+
+/** The `turso` source plugin: `--from turso`. */
+export const source: SourcePlugin<TursoSourceOptions> = {
+  name: 'turso',
+  summary: 'Freqtrade bot databases on Turso / libSQL (libsql://, https://, file:), one database per bot',
+  options: {
+    url: {
+      type: 'string[]',
+      description:
+        'a bot\u2019s database: libsql://bot-USER-INSTANCE-ORG.turso.io, https://\u2026, file:PATH (repeatable, or a comma list)',
+      required: true,
+    },
+    authToken: {
+      type: 'string[]',
+      description: 'Turso auth token: one for every --url, or one per --url in order',
+      env: 'TURSO_AUTH_TOKEN',
+      secret: true,
+    },
+    botId: {
+      type: 'string[]',
+      description:
+        'bot ids, one per --url, in order (default: INSTANCE of a bot-USER-INSTANCE database, else the file name)',
+    },
+    org: {
+      type: 'string',
+      description:
+        'Turso organization, to tell the database name in a *.turso.io host (default: its last "-" part)',
+      env: 'TURSO_ORG',
+    },
+  },
+  create: (options, context) => {
+    try {
+      return new TursoSource(options, context)
+    } catch (error) {
+      // Messages are built from redacted URLs; the tokens are scrubbed too, whatever a caller passed.
+      throw new Error(redactSecrets((error as Error).message, [...(options.authToken ?? [])]))
+    }
+  },
+}
