@@ -17,6 +17,11 @@ import { rowMaker } from './rows.js'
 import type { FreqtradeSchema } from './schema.js'
 import { integerOf, plain, type SqliteRow, type SqliteValue, textOf } from './values.js'
 
+/** Rows mapped between two yields to the event loop. */
+const ROWS_BETWEEN_YIELDS = 200
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
+
 /** The streams of each bot, in the order they are read. */
 export const STREAM_KINDS = ['bot', 'trades', 'orders', 'balances'] as const
 
@@ -439,8 +444,11 @@ function keyset(context: StreamContext, query: KeysetQuery): Batches {
       await reader.page(statement, (values) => page.push(values), side)
       const keys = page.map((values) => String(plain(values[idAt])))
       const stored = context.storedDigests && page.length ? await context.storedDigests(keys) : undefined
-      for (let index = 0; index < page.length; index++)
+      for (let index = 0; index < page.length; index++) {
+        // Yield now and then: the engine's previous batch gets its query replies handled meanwhile.
+        if (index % ROWS_BETWEEN_YIELDS === ROWS_BETWEEN_YIELDS - 1) await yieldToEventLoop()
         take(page[index]!, keys[index]!, stored?.get(keys[index]!))
+      }
       const batchLast = page.at(-1)?.[idAt]
       if (batchLast === undefined || batchLast === null) {
         more = false

@@ -28,10 +28,14 @@ export async function copyUpsert(
   if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0, duplicates: 0 }
   const columns = tableColumns(entity)
   const ids = rows.map((row) => String(row.id))
+  // A table being loaded has no statistics yet: the planner would scan all of it for every batch's
+  // lookup (quadratic in the table's size). The primary key answers the lookup; make it the plan.
+  await sql`select set_config('enable_seqscan', 'off', true)`.execute(db)
   const { rows: found } = await sql<ExistingRow & { id: string }>`
     select id, row_hash, first_run_id, last_run_id from ${sql.table(entity)} where id = any(${ids}::uuid[])`.execute(
     db,
   )
+  await sql`select set_config('enable_seqscan', 'on', true)`.execute(db)
   const existing = new Map(found.map((row) => [String(row.id), row]))
   const { inserts, updates, unchanged, duplicates } = classifyRows(rows, existing, runId)
   const client = await connection.postgresClient!(db)

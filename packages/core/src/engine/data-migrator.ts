@@ -6,13 +6,18 @@ import { canonicalId } from '../model/ids.js'
 import { rowHash } from '../model/row-hash.js'
 import type { ReadOptions, Source, SourceBatch, StreamDescriptor } from '../plugin/source-plugin.js'
 import type { Target, TargetTransaction } from '../plugin/target-plugin.js'
-import { CLI_SOURCE, prepareRecords } from './prepare-records.js'
+import { CLI_SOURCE, RecordPreparer } from './prepare-records.js'
 import { RejectsFile } from './rejects-file.js'
 import { RunLedger } from './run-ledger.js'
 import { mappingSalt, SourceDigestStore } from './source-digests.js'
 
 /** Default records per batch. */
 export const DEFAULT_BATCH_SIZE = 5_000
+
+/** Records prepared between two yields to the event loop. */
+const PREPARE_SLICE = 250
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 /** Constructor input of {@link DataMigrator}. */
 export interface DataMigratorProps {
@@ -358,17 +363,23 @@ export class DataMigrator {
       const iterator = props.source.read(stream, from, readOptions)[Symbol.asyncIterator]()
       // Only the prepared rows are written: the batch is kept without its records (a batch of wide
       // records is as large as its rows), so they can go while the rows are written.
-      const prepare = (batch: SourceBatch) => ({
-        batch: { ...batch, records: [] },
-        records: batch.records.length,
-        prepared: prepareRecords(batch.records, {
+      const prepare = async (batch: SourceBatch) => {
+        const preparer = new RecordPreparer({
           source: props.sourceName,
           runId,
           timeZone: props.timeZone ?? 'UTC',
           stream: stream.name,
           ...(props.userId !== undefined ? { userId: props.userId } : {}),
-        }),
-      })
+        })
+        // In slices, yielding between them: the batch being written gets its query replies handled
+        // (and sends its next query) while this one is prepared, instead of after all of it.
+        const { records } = batch
+        for (let start = 0; start < records.length; start += PREPARE_SLICE) {
+          if (start) await yieldToEventLoop()
+          preparer.add(records, start, Math.min(records.length, start + PREPARE_SLICE))
+        }
+        return { batch: { ...batch, records: [] }, records: records.length, prepared: preparer.result() }
+      }
       // Read ahead: the next batch is read and prepared while this one is written.
       const readNext = () => iterator.next().then((item) => (item.done ? undefined : prepare(item.value)))
       let next = readNext()

@@ -66,68 +66,102 @@ export function prepareRecords(
   records: ReadonlyArray<CanonicalRecord>,
   options: PrepareRecordsOptions,
 ): PreparedRecords {
-  const rows = new Map<EntityName, TargetRow[]>()
-  const seen = new Set<string>()
-  const rejects: Reject[] = []
-  let duplicates = 0
-  let naiveTimes = 0
-  for (const record of records) {
-    const withUser =
-      options.userId !== undefined && USER_COLUMN.has(record.entity) && record.values.user_id == null
-        ? {
-            ...record,
-            values: {
-              ...record.values,
-              user_id: { ref: 'users', sourceKey: options.userId, source: CLI_SOURCE } as EntityRef,
-            },
-          }
-        : record
-    const { record: normalized, issues } = normalizeRecord(withUser, { timeZone: options.timeZone })
-    if (!normalized) {
-      for (const issue of issues) {
-        rejects.push({
-          stream: options.stream,
-          entity: record.entity,
-          location: record.location ?? { key: record.sourceKey },
-          field: issue.field,
-          reason: issue.reason,
-        })
+  const preparer = new RecordPreparer(options)
+  preparer.add(records, 0, records.length)
+  return preparer.result()
+}
+
+/**
+ * {@link prepareRecords} a slice at a time, so a caller can yield to the event loop between slices
+ * (and the previous batch's queries progress while this one is prepared). Duplicates are found
+ * across every slice added.
+ */
+export class RecordPreparer {
+  readonly #options: PrepareRecordsOptions
+  readonly #rows = new Map<EntityName, TargetRow[]>()
+  readonly #seen = new Set<string>()
+  readonly #rejects: Reject[] = []
+  #duplicates = 0
+  #naiveTimes = 0
+
+  constructor(options: PrepareRecordsOptions) {
+    this.#options = options
+  }
+
+  /** Prepares `records[start, end)`. */
+  add(records: ReadonlyArray<CanonicalRecord>, start: number, end: number): void {
+    const options = this.#options
+    const rows = this.#rows
+    const seen = this.#seen
+    const rejects = this.#rejects
+    for (let index = start; index < end; index++) {
+      const record = records[index]!
+      const withUser =
+        options.userId !== undefined && USER_COLUMN.has(record.entity) && record.values.user_id == null
+          ? {
+              ...record,
+              values: {
+                ...record.values,
+                user_id: { ref: 'users', sourceKey: options.userId, source: CLI_SOURCE } as EntityRef,
+              },
+            }
+          : record
+      const { record: normalized, issues } = normalizeRecord(withUser, { timeZone: options.timeZone })
+      if (!normalized) {
+        for (const issue of issues) {
+          rejects.push({
+            stream: options.stream,
+            entity: record.entity,
+            location: record.location ?? { key: record.sourceKey },
+            field: issue.field,
+            reason: issue.reason,
+          })
+        }
+        continue
       }
-      continue
+      const id = canonicalId(record.entity, options.source, record.sourceKey)
+      if (seen.has(id)) {
+        this.#duplicates++
+        continue
+      }
+      seen.add(id)
+      this.#naiveTimes += normalized.naiveTimes
+      // A copy of the table's template, so every row of a table shares one compact object shape.
+      const row: Record<string, string | number | boolean | null> = { ...ROW_TEMPLATES[record.entity] }
+      row.id = id
+      row.source = options.source
+      row.source_key = record.sourceKey
+      row.first_run_id = options.runId
+      row.last_run_id = options.runId
+      row.extra = normalized.extra
+      row.source_stream = options.stream
+      const values = normalized.values
+      for (const column of CONTENT_COLUMNS[record.entity]) {
+        const value = values[column]
+        row[column] =
+          value !== null && typeof value === 'object'
+            ? canonicalId(value.ref, value.source ?? options.source, value.sourceKey)
+            : (value ?? null)
+      }
+      row.row_hash = rowHashOfKeys(row, HASHED_COLUMNS[record.entity])
+      const list = rows.get(record.entity)
+      if (list) list.push(row)
+      else rows.set(record.entity, [row])
     }
-    const id = canonicalId(record.entity, options.source, record.sourceKey)
-    if (seen.has(id)) {
-      duplicates++
-      continue
-    }
-    seen.add(id)
-    naiveTimes += normalized.naiveTimes
-    // A copy of the table's template, so every row of a table shares one compact object shape.
-    const row: Record<string, string | number | boolean | null> = { ...ROW_TEMPLATES[record.entity] }
-    row.id = id
-    row.source = options.source
-    row.source_key = record.sourceKey
-    row.first_run_id = options.runId
-    row.last_run_id = options.runId
-    row.extra = normalized.extra
-    row.source_stream = options.stream
-    const values = normalized.values
-    for (const column of CONTENT_COLUMNS[record.entity]) {
-      const value = values[column]
-      row[column] =
-        value !== null && typeof value === 'object'
-          ? canonicalId(value.ref, value.source ?? options.source, value.sourceKey)
-          : (value ?? null)
-    }
-    row.row_hash = rowHashOfKeys(row, HASHED_COLUMNS[record.entity])
-    const list = rows.get(record.entity)
-    if (list) list.push(row)
-    else rows.set(record.entity, [row])
   }
-  const ordered = new Map<EntityName, TargetRow[]>()
-  for (const entity of ENTITIES) {
-    const list = rows.get(entity)
-    if (list) ordered.set(entity, list)
+
+  /** Everything prepared so far. */
+  result(): PreparedRecords {
+    const ordered = new Map<EntityName, TargetRow[]>()
+    for (const entity of ENTITIES) {
+      const list = this.#rows.get(entity)
+      if (list) ordered.set(entity, list)
+    }
+    return {
+      rows: ordered,
+      rejects: this.#rejects,
+      duplicates: this.#duplicates,
+      naiveTimes: this.#naiveTimes,
+    }
   }
-  return { rows: ordered, rejects, duplicates, naiveTimes }
 }
