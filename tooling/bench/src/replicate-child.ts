@@ -9,6 +9,8 @@ export interface ReplicateChildRun {
   readonly to: string
   /** Tables copied at once; default: the number of cores. */
   readonly jobs?: number
+  /** Read and compare every table even when the source file is unchanged (`--full`). */
+  readonly full?: boolean
 }
 
 /** What the child measured. */
@@ -39,6 +41,7 @@ async function main(job: ReplicateChildRun): Promise<void> {
       target,
       rejectsFile: false,
       ...(jobs ? { jobs } : {}),
+      ...(job.full ? { full: true } : {}),
     }).run()
     const wallMs = performance.now() - started
     if (result.error) throw result.error

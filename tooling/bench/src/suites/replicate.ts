@@ -29,7 +29,8 @@ const TABLES = ['trades', 'orders'] as const
  * - raw: `sqlite3 -csv … | psql -c '\copy … csv'`, both tables in parallel (when both CLIs exist);
  * - node: better-sqlite3 `.raw().iterate()` → text → pg-copy-streams, both tables in one process;
  * - ledgerport replicate: first run (types converted, row hashes kept, checkpoints, then keys and
- *   indexes), an unchanged re-run, and a re-run after 1% of the trades and 1% of the orders changed.
+ *   indexes), an unchanged re-run (the file is not read), the same with `--full` (every row read,
+ *   hashed and compared), and a re-run after 1% of the trades and 1% of the orders changed.
  * Every case runs in its own process; wall time is the whole process. Baselines load into tables of
  * the same column types, without keys or indexes. Goals (not asserted): first run ≤ 1.25× raw, peak
  * RSS ≤ 256 MB at every size, unchanged re-run ≤ 0.3× the first run.
@@ -98,14 +99,20 @@ async function measureSize(trades: number, workDir: string): Promise<BenchRow[]>
     rows.push(row('node: better-sqlite3 → pg-copy-streams', node.wallMs, node.peakRssMb, raw))
 
     const target = await database()
-    const replicate = (name: string) =>
+    // `reads`: whether the run must read every row (an unchanged file is not read at all).
+    const replicate = (name: string, options: { full?: boolean; reads?: boolean } = {}) =>
       timedProcess(process.execPath, [
         CHILD,
-        JSON.stringify({ from: `sqlite:${file}`, to: target.url } satisfies ReplicateChildRun),
+        JSON.stringify({
+          from: `sqlite:${file}`,
+          to: target.url,
+          ...(options.full ? { full: true } : {}),
+        } satisfies ReplicateChildRun),
       ]).then((measured) => {
         const result = JSON.parse(measured.stdout) as ReplicateChildResult
-        if (result.read !== rowCount)
-          throw new Error(`${name}: read ${result.read} rows, expected ${rowCount}`)
+        const expected = options.reads === false ? 0 : rowCount
+        if (result.read !== expected)
+          throw new Error(`${name}: read ${result.read} rows, expected ${expected}`)
         return { measured, result }
       })
     const first = await replicate('first run')
@@ -116,13 +123,25 @@ async function measureSize(trades: number, workDir: string): Promise<BenchRow[]>
       raw,
     )
     rows.push(firstRow)
-    const unchanged = await replicate('unchanged re-run')
+    // The source file has not changed since (and was written over a second ago): not read.
+    await new Promise((resolve) => setTimeout(resolve, 1_100))
+    const unchanged = await replicate('unchanged re-run', { reads: false })
     if (unchanged.result.unchanged !== rowCount) throw new Error('the unchanged re-run found changes')
     rows.push(
       row(
         `ledgerport replicate, unchanged re-run (${(unchanged.measured.wallMs / first.measured.wallMs).toFixed(2)}x first)`,
         unchanged.measured.wallMs,
         unchanged.result.peakRssMb,
+        raw,
+      ),
+    )
+    const compared = await replicate('unchanged re-run, --full', { full: true })
+    if (compared.result.unchanged !== rowCount) throw new Error('the --full re-run found changes')
+    rows.push(
+      row(
+        `ledgerport replicate --full, unchanged re-run, every row compared (${(compared.measured.wallMs / first.measured.wallMs).toFixed(2)}x first)`,
+        compared.measured.wallMs,
+        compared.result.peakRssMb,
         raw,
       ),
     )
