@@ -14,6 +14,9 @@ import { mappingSalt, SourceDigestStore } from './source-digests.js'
 /** Default records per batch. */
 export const DEFAULT_BATCH_SIZE = 5_000
 
+/** Batches with nothing to write whose checkpoints may wait for a later transaction. */
+const MAX_UNCOMMITTED_BATCHES = 20
+
 /** Records prepared between two yields to the event loop. */
 const PREPARE_SLICE = 250
 
@@ -384,6 +387,7 @@ export class DataMigrator {
       const readNext = () => iterator.next().then((item) => (item.done ? undefined : prepare(item.value)))
       let next = readNext()
       let lastCheckpoint: SourceBatch['checkpoint'] | null = from ?? null
+      let uncommitted = 0
       for (;;) {
         const item = await next
         if (!item) break
@@ -411,8 +415,15 @@ export class DataMigrator {
             runId,
           })
         }
+        // A batch with nothing to write (every row skipped by digest) does not commit a transaction
+        // just for its checkpoint: the next batch that writes, or the stream's end, carries it. A
+        // killed run then reads those few batches again, and skips them again.
+        const nothingToWrite = prepared.rows.size === 0 && batchRejects.length === 0 && !batch.digests?.length
         if (outer) await write(outer)
-        else await props.target.transaction(write)
+        else if (!nothingToWrite || ++uncommitted > MAX_UNCOMMITTED_BATCHES) {
+          await props.target.transaction(write)
+          uncommitted = 0
+        }
         rejects?.write(runId, props.sourceName, batchRejects)
         lastCheckpoint = batch.checkpoint
         counts.read +=

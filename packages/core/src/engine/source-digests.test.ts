@@ -143,6 +143,38 @@ describe.each(ENGINES)('source digests on $name', ({ open }) => {
     expect(String(price.price)).toBe('999.25')
   })
 
+  it('a re-run stopped while it skipped unchanged rows leaves nothing half done: the next completes, writing nothing', async () => {
+    await run()
+    const stop = new AbortController()
+    const stopped = await new DataMigrator({
+      source: digestingSource(rows, []),
+      sourceName: 'digesting',
+      target,
+      rejectsFile: false,
+      fresh: true,
+      signal: stop.signal,
+      onProgress: () => stop.abort(),
+    }).run()
+    expect(stopped.results[0]?.status).toBe('NotExecuted')
+    const mapped: number[] = []
+    const resumed = await new DataMigrator({
+      source: digestingSource(rows, mapped),
+      sourceName: 'digesting',
+      target,
+      rejectsFile: false,
+    }).run()
+    expect(resumed.error).toBeUndefined()
+    expect(mapped).toEqual([])
+    expect(resumed.totals).toMatchObject({ inserted: 0, updated: 0 })
+    const checkpoint = await target.connection.db
+      .selectFrom('ledgerport_checkpoints')
+      .select(['complete', 'run_id'])
+      .where('source', '=', 'digesting')
+      .executeTakeFirstOrThrow()
+    expect(Boolean(checkpoint.complete)).toBe(true)
+    expect(checkpoint.run_id).toBe(resumed.runId)
+  })
+
   it('compares every row with --full', async () => {
     await run()
     const full = await run({ full: true })
