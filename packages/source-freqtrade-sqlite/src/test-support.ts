@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import {
   type Checkpoint,
   type DataMigrationResultSet,
@@ -13,7 +12,7 @@ import {
 } from '@ledgerport/core'
 import { target as postgresTarget } from '@ledgerport/target-postgres'
 import { target as sqliteTarget } from '@ledgerport/target-sqlite'
-import { createPostgresDatabase, createTempDir } from '@ledgerport/test-kit'
+import { openTestTarget } from '@ledgerport/test-kit'
 import { sql } from 'kysely'
 import { type FreqtradeSqliteOptions, source } from './freqtrade-source.js'
 
@@ -39,31 +38,8 @@ export interface TestTarget {
 
 /** A fresh, prepared SQLite or PostgreSQL target. */
 export async function createTarget(kind: 'sqlite' | 'postgres'): Promise<TestTarget> {
-  const context = testContext()
-  if (kind === 'sqlite') {
-    const dir = await createTempDir('ledgerport-ft-target-')
-    const target = await sqliteTarget.create(`sqlite:${join(dir.path, 'target.db')}`, {}, context)
-    await target.prepare()
-    return {
-      kind,
-      target,
-      dispose: async () => {
-        await target.close()
-        await dir.cleanup()
-      },
-    }
-  }
-  const database = await createPostgresDatabase('lp_freqtrade')
-  const target = await postgresTarget.create(database.url, {}, context)
-  await target.prepare()
-  return {
-    kind,
-    target,
-    dispose: async () => {
-      await target.close()
-      await database.drop()
-    },
-  }
+  const { target, drop } = await openTestTarget(kind, kind === 'postgres' ? postgresTarget : sqliteTarget)
+  return { kind, target, dispose: drop }
 }
 
 /** The scope `ledgerport run`/`sync` would give these options. */

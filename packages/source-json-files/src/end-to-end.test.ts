@@ -9,7 +9,7 @@ import {
 } from '@ledgerport/core'
 import { target as postgresTarget } from '@ledgerport/target-postgres'
 import { target as sqliteTarget } from '@ledgerport/target-sqlite'
-import { createPostgresDatabase, createTempDir, truncateFile, writeBrokerData } from '@ledgerport/test-kit'
+import { createTempDir, openTestTarget, truncateFile, writeBrokerData } from '@ledgerport/test-kit'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { source } from './json-files-source.js'
@@ -17,31 +17,8 @@ import { source } from './json-files-source.js'
 type Engine = 'sqlite' | 'postgres'
 
 /** A fresh target database on an engine, prepared; `drop()` closes and removes it. */
-async function openTarget(engine: Engine): Promise<{ target: Target; drop(): Promise<void> }> {
-  const context: PluginContext = { timezone: 'UTC', batchSize: 5000, cwd: process.cwd(), warn: () => {} }
-  if (engine === 'postgres') {
-    const db = await createPostgresDatabase()
-    const target = await postgresTarget.create(db.url, {}, context)
-    await target.prepare()
-    return {
-      target,
-      drop: async () => {
-        await target.close()
-        await db.drop()
-      },
-    }
-  }
-  const dir = await createTempDir()
-  const target = await sqliteTarget.create(`sqlite:${join(dir.path, 'ledgerport.db')}`, {}, context)
-  await target.prepare()
-  return {
-    target,
-    drop: async () => {
-      await target.close()
-      await dir.cleanup()
-    },
-  }
-}
+const openTarget = (engine: Engine) =>
+  openTestTarget(engine, engine === 'postgres' ? postgresTarget : sqliteTarget)
 
 const TIMEZONE = 'Asia/Kolkata'
 

@@ -9,7 +9,7 @@ import {
 } from '@ledgerport/core'
 import { target as postgresTarget } from '@ledgerport/target-postgres'
 import { target as sqliteTarget } from '@ledgerport/target-sqlite'
-import { createPostgresDatabase, createTempDir, fixtureObjectId, MONGO_USER_IDS } from '@ledgerport/test-kit'
+import { createTempDir, fixtureObjectId, MONGO_USER_IDS, openTestTarget } from '@ledgerport/test-kit'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MongoOptions } from './mongo-options.js'
@@ -19,31 +19,8 @@ import { cleanUp, fixtureDatabase, fixtureExportDir } from './test-support.js'
 type Engine = 'sqlite' | 'postgres'
 
 /** A fresh target database on an engine, prepared; `drop()` closes and removes it. */
-async function openTarget(engine: Engine): Promise<{ target: Target; drop(): Promise<void> }> {
-  const context: PluginContext = { timezone: 'UTC', batchSize: 5000, cwd: process.cwd(), warn: () => {} }
-  if (engine === 'postgres') {
-    const db = await createPostgresDatabase()
-    const target = await postgresTarget.create(db.url, {}, context)
-    await target.prepare()
-    return {
-      target,
-      drop: async () => {
-        await target.close()
-        await db.drop()
-      },
-    }
-  }
-  const dir = await createTempDir()
-  const target = await sqliteTarget.create(`sqlite:${join(dir.path, 'ledgerport.db')}`, {}, context)
-  await target.prepare()
-  return {
-    target,
-    drop: async () => {
-      await target.close()
-      await dir.cleanup()
-    },
-  }
-}
+const openTarget = (engine: Engine) =>
+  openTestTarget(engine, engine === 'postgres' ? postgresTarget : sqliteTarget)
 
 afterAll(cleanUp)
 

@@ -1,4 +1,3 @@
-import { join } from 'node:path'
 import {
   type CanonicalRecord,
   type DataMigrationResultSet,
@@ -14,12 +13,7 @@ import {
 } from '@ledgerport/core'
 import { target as postgresTarget } from '@ledgerport/target-postgres'
 import { target as sqliteTarget } from '@ledgerport/target-sqlite'
-import {
-  createPostgresDatabase,
-  createScratchDatabase,
-  createTempDir,
-  type ScratchDatabase,
-} from '@ledgerport/test-kit'
+import { createScratchDatabase, openTestTarget, type ScratchDatabase } from '@ledgerport/test-kit'
 import { type Client, createClient, type InValue } from '@libsql/client'
 import Database from 'better-sqlite3'
 import { sql } from 'kysely'
@@ -179,31 +173,8 @@ export interface TestTarget {
 
 /** A fresh, prepared SQLite or PostgreSQL target. */
 export async function createTarget(kind: 'sqlite' | 'postgres'): Promise<TestTarget> {
-  const context = testContext()
-  if (kind === 'sqlite') {
-    const dir = await createTempDir('ledgerport-turso-target-')
-    const target = await sqliteTarget.create(`sqlite:${join(dir.path, 'target.db')}`, {}, context)
-    await target.prepare()
-    return {
-      kind,
-      target,
-      dispose: async () => {
-        await target.close()
-        await dir.cleanup()
-      },
-    }
-  }
-  const database = await createPostgresDatabase('lp_turso')
-  const target = await postgresTarget.create(database.url, {}, context)
-  await target.prepare()
-  return {
-    kind,
-    target,
-    dispose: async () => {
-      await target.close()
-      await database.drop()
-    },
-  }
+  const { target, drop } = await openTestTarget(kind, kind === 'postgres' ? postgresTarget : sqliteTarget)
+  return { kind, target, dispose: drop }
 }
 
 /** A run's result with the source's warnings. */
