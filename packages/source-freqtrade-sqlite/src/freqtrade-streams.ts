@@ -385,6 +385,28 @@ function keyset(context: StreamContext, query: KeysetQuery): Batches {
         idAt: number
       }
     | undefined
+  /**
+   * A page's value arrays, collected first (a bounded number of rows, see VALUES_PER_BATCH), and the
+   * engine's digests of their keys, looked up before they are mapped. Its side rows (a trades page's
+   * custom data) replace the previous page's, so a page is fetched only once the one before it is
+   * mapped.
+   */
+  const fetchPage = (from: bigint): Promise<FetchedPage> => {
+    const { rowsPerBatch, mapper, idAt } = plan!
+    const statement = { sql: rows, args: [from, rowsPerBatch] }
+    const side = mapper.side && { statement: mapper.side.statement(from, rowsPerBatch), use: mapper.side.use }
+    const fetched = (async () => {
+      const page: SqliteValue[][] = []
+      await reader.page(statement, (values) => page.push(values), side)
+      const keys = page.map((values) => String(plain(values[idAt])))
+      const stored = context.storedDigests && page.length ? await context.storedDigests(keys) : undefined
+      return { page, keys, stored }
+    })()
+    // Awaited by the next call; a stream given up before then must not leave it unhandled.
+    fetched.catch(() => {})
+    return fetched
+  }
+  let prefetched: Promise<FetchedPage> | undefined
   return {
     get more() {
       return more
@@ -414,16 +436,11 @@ function keyset(context: StreamContext, query: KeysetQuery): Batches {
           idAt,
         }
       }
-      const { last, rowsPerBatch, mapper, toRow, idAt } = plan
+      const { last, mapper, toRow, idAt } = plan
       const records: CanonicalRecord[] = []
       const rejects: Reject[] = []
       const digests: SourceRowDigest[] = []
       let skipped = 0
-      const statement = { sql: rows, args: [after, rowsPerBatch] }
-      const side = mapper.side && {
-        statement: mapper.side.statement(after, rowsPerBatch),
-        use: mapper.side.use,
-      }
       // Skips a row whose stored digest is unchanged (it is never made an object), else maps it and
       // keeps its digest, unless it was rejected: a rejected row is read, and rejected, again.
       const take = (values: SqliteValue[], key: string, stored: StoredDigest | undefined) => {
@@ -438,12 +455,8 @@ function keyset(context: StreamContext, query: KeysetQuery): Batches {
         mapper.row(toRow(values), records, rejects)
         if (rejects.length === rejected) digests.push({ key, digest, records: records.length - before })
       }
-      // A page's value arrays are collected first (a bounded number of rows, see VALUES_PER_BATCH):
-      // the engine looks their digests up by key before they are mapped.
-      const page: SqliteValue[][] = []
-      await reader.page(statement, (values) => page.push(values), side)
-      const keys = page.map((values) => String(plain(values[idAt])))
-      const stored = context.storedDigests && page.length ? await context.storedDigests(keys) : undefined
+      const { page, keys, stored } = await (prefetched ?? fetchPage(after))
+      prefetched = undefined
       for (let index = 0; index < page.length; index++) {
         // Yield now and then: the engine's previous batch gets its query replies handled meanwhile.
         if (index % ROWS_BETWEEN_YIELDS === ROWS_BETWEEN_YIELDS - 1) await yieldToEventLoop()
@@ -461,6 +474,9 @@ function keyset(context: StreamContext, query: KeysetQuery): Batches {
       if (done) {
         more = false
         mapper.end?.()
+      } else if (context.storedDigests) {
+        // The next page is read, and its digests looked up, while the engine writes this batch.
+        prefetched = fetchPage(after)
       }
       const checkpoint: FreqtradeCheckpoint = { after: state.after, done, files: state.files }
       return {
@@ -472,6 +488,13 @@ function keyset(context: StreamContext, query: KeysetQuery): Batches {
       }
     },
   }
+}
+
+/** A page read ahead by {@link keyset}. */
+interface FetchedPage {
+  readonly page: SqliteValue[][]
+  readonly keys: string[]
+  readonly stored: ReadonlyMap<string, StoredDigest> | undefined
 }
 
 function emptyDone(context: StreamContext): SourceBatch {
