@@ -399,8 +399,15 @@ function keyset(context: StreamContext, query: KeysetQuery): Batches {
       const page: SqliteValue[][] = []
       await reader.page(statement, (values) => page.push(values), side)
       const keys = page.map((values) => String(plain(values[idAt])))
-      const stored = context.storedDigests && page.length ? await context.storedDigests(keys) : undefined
-      return { page, keys, stored }
+      const lookup = context.storedDigests && page.length ? context.storedDigests(keys) : undefined
+      // The rows are digested while the lookup is on its way: let it leave first.
+      if (lookup) await yieldToEventLoop()
+      const digests = new Array<string>(page.length)
+      for (let index = 0; index < page.length; index++) {
+        if (index % ROWS_BETWEEN_YIELDS === ROWS_BETWEEN_YIELDS - 1) await yieldToEventLoop()
+        digests[index] = mapper.digest(page[index]!)
+      }
+      return { page, keys, digests, stored: await lookup }
     })()
     // Awaited by the next call; a stream given up before then must not leave it unhandled.
     fetched.catch(() => {})
@@ -443,8 +450,12 @@ function keyset(context: StreamContext, query: KeysetQuery): Batches {
       let skipped = 0
       // Skips a row whose stored digest is unchanged (it is never made an object), else maps it and
       // keeps its digest, unless it was rejected: a rejected row is read, and rejected, again.
-      const take = (values: SqliteValue[], key: string, stored: StoredDigest | undefined) => {
-        const digest = mapper.digest(values)
+      const take = (
+        values: SqliteValue[],
+        key: string,
+        digest: string,
+        stored: StoredDigest | undefined,
+      ) => {
         if (stored !== undefined && stored.digest === digest) {
           skipped += stored.records
           mapper.skip?.(values)
@@ -455,12 +466,12 @@ function keyset(context: StreamContext, query: KeysetQuery): Batches {
         mapper.row(toRow(values), records, rejects)
         if (rejects.length === rejected) digests.push({ key, digest, records: records.length - before })
       }
-      const { page, keys, stored } = await (prefetched ?? fetchPage(after))
+      const { page, keys, digests: pageDigests, stored } = await (prefetched ?? fetchPage(after))
       prefetched = undefined
       for (let index = 0; index < page.length; index++) {
         // Yield now and then: the engine's previous batch gets its query replies handled meanwhile.
         if (index % ROWS_BETWEEN_YIELDS === ROWS_BETWEEN_YIELDS - 1) await yieldToEventLoop()
-        take(page[index]!, keys[index]!, stored?.get(keys[index]!))
+        take(page[index]!, keys[index]!, pageDigests[index]!, stored?.get(keys[index]!))
       }
       const batchLast = page.at(-1)?.[idAt]
       if (batchLast === undefined || batchLast === null) {
@@ -494,6 +505,8 @@ function keyset(context: StreamContext, query: KeysetQuery): Batches {
 interface FetchedPage {
   readonly page: SqliteValue[][]
   readonly keys: string[]
+  /** Every row's digest, in page order. */
+  readonly digests: string[]
   readonly stored: ReadonlyMap<string, StoredDigest> | undefined
 }
 
