@@ -18,7 +18,7 @@ import type { FreqtradeSchema } from './schema.js'
 import { integerOf, plain, type SqliteRow, type SqliteValue, textOf } from './values.js'
 
 /** Rows mapped between two yields to the event loop. */
-const ROWS_BETWEEN_YIELDS = 200
+const ROWS_BETWEEN_YIELDS = 50
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 
@@ -450,12 +450,7 @@ function keyset(context: StreamContext, query: KeysetQuery): Batches {
       let skipped = 0
       // Skips a row whose stored digest is unchanged (it is never made an object), else maps it and
       // keeps its digest, unless it was rejected: a rejected row is read, and rejected, again.
-      const take = (
-        values: SqliteValue[],
-        key: string,
-        digest: string,
-        stored: StoredDigest | undefined,
-      ) => {
+      const take = (values: SqliteValue[], key: string, digest: string, stored: StoredDigest | undefined) => {
         if (stored !== undefined && stored.digest === digest) {
           skipped += stored.records
           mapper.skip?.(values)

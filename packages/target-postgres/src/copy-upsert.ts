@@ -11,6 +11,9 @@ import {
 import { type Kysely, sql } from 'kysely'
 import { from as copyFrom } from 'pg-copy-streams'
 
+/** Transactions whose lookups already run with `enable_seqscan` off. */
+const seqscanOff = new WeakSet<Kysely<any>>()
+
 /**
  * Upserts a batch the PostgreSQL way, in the caller's transaction: one indexed lookup of the batch's
  * ids classifies rows as new, changed, equal or already written by this run (the same rule as every
@@ -29,13 +32,16 @@ export async function copyUpsert(
   const columns = tableColumns(entity)
   const ids = rows.map((row) => String(row.id))
   // A table being loaded has no statistics yet: the planner would scan all of it for every batch's
-  // lookup (quadratic in the table's size). The primary key answers the lookup; make it the plan.
-  await sql`select set_config('enable_seqscan', 'off', true)`.execute(db)
+  // lookup (quadratic in the table's size). The primary key answers the lookup; make it the plan,
+  // for the rest of the batch's transaction (its other statements are COPYs and keyed writes).
+  if (!seqscanOff.has(db)) {
+    await sql`select set_config('enable_seqscan', 'off', true)`.execute(db)
+    seqscanOff.add(db)
+  }
   const { rows: found } = await sql<ExistingRow & { id: string }>`
     select id, row_hash, first_run_id, last_run_id from ${sql.table(entity)} where id = any(${ids}::uuid[])`.execute(
     db,
   )
-  await sql`select set_config('enable_seqscan', 'on', true)`.execute(db)
   const existing = new Map(found.map((row) => [String(row.id), row]))
   const { inserts, updates, unchanged, duplicates } = classifyRows(rows, existing, runId)
   const client = await connection.postgresClient!(db)

@@ -18,7 +18,7 @@ export const DEFAULT_BATCH_SIZE = 5_000
 const MAX_UNCOMMITTED_BATCHES = 20
 
 /** Records prepared between two yields to the event loop. */
-const PREPARE_SLICE = 250
+const PREPARE_SLICE = 50
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 

@@ -264,6 +264,23 @@ function toVocab(raw: unknown, vocabulary: ReadonlySet<string>, column: ColumnSp
   throw new ValueIssue(`${describeValue(raw)} is not one of ${(column.vocabulary ?? []).join(', ')}`)
 }
 
+/** Objects' keys as sorted by {@link sortedKeys}, latest first: records of a source share a few shapes. */
+const keyOrders: Array<{ keys: string[]; sorted: string[]; labels: string[] }> = []
+const KEY_ORDERS_KEPT = 8
+
+/** Keys in UTF-16 order, with their JSON labels (`"key":`); reused for an object of a recent shape. */
+function sortedKeys(keys: string[]): { sorted: string[]; labels: string[] } {
+  for (const known of keyOrders) {
+    if (known.keys.length === keys.length && known.keys.every((key, index) => key === keys[index]))
+      return known
+  }
+  const sorted = [...keys].sort()
+  const order = { keys, sorted, labels: sorted.map((key) => `${JSON.stringify(key)}:`) }
+  keyOrders.unshift(order)
+  if (keyOrders.length > KEY_ORDERS_KEPT) keyOrders.pop()
+  return order
+}
+
 /** A value that JSON cannot hold without loss (NaN, a Map, a cycle…); the message says where. */
 class JsonValueError extends TypeError {}
 
@@ -346,13 +363,23 @@ function writeJson(value: unknown, path: string, ancestors: Set<object>): string
       return `${text}]`
     }
     const record = object as Record<string, unknown>
+    const { sorted, labels } = sortedKeys(Object.keys(record))
     let text = '{'
-    let first = true
-    for (const key of Object.keys(record).sort()) {
-      const item = writeJson(record[key], `${path}.${key}`, ancestors)
-      if (item === undefined) continue
-      text += `${first ? '' : ','}${JSON.stringify(key)}:${item}`
-      first = false
+    for (let index = 0; index < sorted.length; index++) {
+      const key = sorted[index]!
+      const item = record[key]
+      // Strings, finite numbers and null (most of any `extra`) are written here, without the path
+      // that only an error message needs.
+      const written =
+        typeof item === 'string'
+          ? JSON.stringify(item)
+          : item === null
+            ? 'null'
+            : typeof item === 'number' && Number.isFinite(item)
+              ? String(item)
+              : writeJson(item, `${path}.${key}`, ancestors)
+      if (written === undefined) continue
+      text += text.length > 1 ? `,${labels[index]}${written}` : `${labels[index]}${written}`
     }
     return `${text}}`
   } finally {

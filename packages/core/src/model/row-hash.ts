@@ -21,25 +21,48 @@ const sha1Hex: (text: string) => string =
  * `crypto.hash` where Node has it (≥ 20.12, 3× faster than `createHash`), else `createHash`.
  */
 export function rowHash(values: Readonly<Record<string, string | number | boolean | null>>): string {
-  return rowHashOfKeys(values, Object.keys(values).sort())
+  const keys = Object.keys(values).sort()
+  return hashPairs(
+    values,
+    keys,
+    keys.map((key) => `${escapeControls(key)}\u0001`),
+  )
 }
+
+/** The hashed text's key labels (`key\u0001`) of each sorted key list given to {@link rowHashOfKeys}. */
+const keyLabels = new WeakMap<ReadonlyArray<string>, ReadonlyArray<string>>()
 
 /**
  * {@link rowHash} over the given keys only, which must be sorted; for hot loops that hash many rows
- * of one table (the keys are the table's content columns, sorted once). Same result as `rowHash`
- * of an object holding just those keys.
+ * of one table (the keys are the table's content columns, sorted once: pass the same array each
+ * time). Same result as `rowHash` of an object holding just those keys.
  */
 export function rowHashOfKeys(
   values: Readonly<Record<string, string | number | boolean | null | undefined>>,
   sortedKeys: ReadonlyArray<string>,
 ): string {
-  const keys = sortedKeys
+  let labels = keyLabels.get(sortedKeys)
+  if (!labels) {
+    labels = sortedKeys.map((key) => `${escapeControls(key)}\u0001`)
+    keyLabels.set(sortedKeys, labels)
+  }
+  return hashPairs(values, sortedKeys, labels)
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: U+0001–U+0003 are the hashed text's own separators.
+const CONTROLS = /[\u0001-\u0003]/
+
+function hashPairs(
+  values: Readonly<Record<string, string | number | boolean | null | undefined>>,
+  keys: ReadonlyArray<string>,
+  labels: ReadonlyArray<string>,
+): string {
   let text = ''
-  for (const key of keys) {
-    const value = values[key]
+  for (let index = 0; index < keys.length; index++) {
+    const value = values[keys[index]!]
     if (value === null || value === undefined) continue
     const valueText = typeof value === 'string' ? value : String(value)
-    text += `${escapeControls(key)}\u0001${escapeControls(valueText)}\u0002`
+    text += `${labels[index]}${CONTROLS.test(valueText) ? escapeControls(valueText) : valueText}\u0002`
   }
   return sha1Hex(text)
 }
