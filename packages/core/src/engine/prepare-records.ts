@@ -41,6 +41,9 @@ const USER_COLUMN = new Set(
 const CONTENT_COLUMNS = Object.fromEntries(
   ENTITIES.map((e) => [e, ENTITY_COLUMNS[e].map((c) => c.name)]),
 ) as Record<EntityName, string[]>
+/** Reference ids a {@link RecordPreparer} keeps (it forgets them all when full). */
+const REFERENCE_IDS_KEPT = 4_096
+
 /**
  * A row of each table with every column, to copy: a copy keeps the template's fast in-object
  * properties, where a row filled column by column falls into dictionary mode past about 16 columns,
@@ -80,6 +83,7 @@ export class RecordPreparer {
   readonly #options: PrepareRecordsOptions
   readonly #rows = new Map<EntityName, TargetRow[]>()
   readonly #seen = new Set<string>()
+  readonly #referenceIds = new Map<string, string>()
   readonly #rejects: Reject[] = []
   #duplicates = 0
   #naiveTimes = 0
@@ -119,7 +123,8 @@ export class RecordPreparer {
         }
         continue
       }
-      const id = canonicalId(record.entity, options.source, record.sourceKey)
+      // Kept among the reference ids: a record's own id is often referenced by the next (a fill's order).
+      const id = this.#referenceId(record.entity, options.source, record.sourceKey)
       if (seen.has(id)) {
         this.#duplicates++
         continue
@@ -140,7 +145,7 @@ export class RecordPreparer {
         const value = values[column]
         row[column] =
           value !== null && typeof value === 'object'
-            ? canonicalId(value.ref, value.source ?? options.source, value.sourceKey)
+            ? this.#referenceId(value.ref, value.source ?? options.source, value.sourceKey)
             : (value ?? null)
       }
       row.row_hash = rowHashOfKeys(row, HASHED_COLUMNS[record.entity])
@@ -148,6 +153,21 @@ export class RecordPreparer {
       if (list) list.push(row)
       else rows.set(record.entity, [row])
     }
+  }
+
+  /**
+   * The id a reference points to. Rows of a batch point to few rows (their bot, user, round trip,
+   * order), so recent ids are kept rather than hashed again.
+   */
+  #referenceId(entity: EntityName, source: string, sourceKey: string): string {
+    const name = `${entity}\u0000${source}\u0000${sourceKey}`
+    let id = this.#referenceIds.get(name)
+    if (id === undefined) {
+      if (this.#referenceIds.size >= REFERENCE_IDS_KEPT) this.#referenceIds.clear()
+      id = canonicalId(entity, source, sourceKey)
+      this.#referenceIds.set(name, id)
+    }
+    return id
   }
 
   /** Everything prepared so far. */
