@@ -17,6 +17,8 @@ export interface ParsedInstant {
 /** `YYYY-MM-DD`, optionally `[T ]HH:MM[:SS[.fraction]]`, optionally `Z`/`UTC`/`GMT`/`±HH[[:]MM]`. */
 const DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?))?)?$/
+/** A UTC instant as {@link toInstant} writes it, but for trailing zeros in the fraction. */
+const UTC_TEXT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?Z$/
 /** A number written as text: epoch seconds, milliseconds or microseconds. */
 const NUMBER_TEXT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
 
@@ -78,6 +80,30 @@ function fromDate(date: Date): ParsedInstant {
 }
 
 function fromText(text: string, zone: Zone): ParsedInstant {
+  const utc = UTC_TEXT.exec(text)
+  if (utc) {
+    // Already `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (what most sources hand over): checked, not recomputed.
+    const [, y, mo, d, h, mi, s, fraction] = utc
+    const year = Number(y)
+    const month = Number(mo)
+    if (
+      year >= 1 &&
+      month >= 1 &&
+      month <= 12 &&
+      Number(d) >= 1 &&
+      Number(d) <= daysInMonth(year, month) &&
+      Number(h) <= 23 &&
+      Number(mi) <= 59 &&
+      Number(s) <= 59
+    ) {
+      if (fraction === undefined) return { instant: text, naive: false }
+      const kept = fraction.replace(/\.?0+$/, '')
+      return {
+        instant: kept.length === fraction.length ? text : `${text.slice(0, 19)}${kept}Z`,
+        naive: false,
+      }
+    }
+  }
   const trimmed = text.trim()
   const match = DATE_TIME.exec(trimmed)
   if (!match) {

@@ -34,6 +34,8 @@ class ValueIssue extends Error {}
 interface EntityPlan {
   readonly columns: ReadonlyArray<ColumnSpec>
   readonly names: ReadonlySet<string>
+  /** Every column as `null`, copied for each record: a copy keeps fast properties (see prepare-records). */
+  readonly template: Readonly<Record<string, null>>
   readonly vocabularies: ReadonlyMap<string, ReadonlySet<string>>
 }
 
@@ -44,6 +46,7 @@ const plans = new Map<string, EntityPlan>(
     {
       columns,
       names: new Set(columns.map((column) => column.name)),
+      template: JSON.parse(JSON.stringify(Object.fromEntries(columns.map((column) => [column.name, null])))),
       vocabularies: new Map(
         columns
           .filter((column) => column.type === 'vocab')
@@ -111,7 +114,7 @@ export function normalizeRecord(
   }
 
   let naiveTimes = record.naiveTimes ?? 0
-  const values: Record<string, NormalizedValue> = {}
+  const values: Record<string, NormalizedValue> = { ...plan.template }
   for (const column of plan.columns) {
     const raw = input[column.name]
     if (raw === undefined || raw === null) {
