@@ -33,9 +33,11 @@ export async function copyUpsert(
   const ids = rows.map((row) => String(row.id))
   // A table being loaded has no statistics yet: the planner would scan all of it for every batch's
   // lookup (quadratic in the table's size). The primary key answers the lookup; make it the plan,
-  // for the rest of the batch's transaction (its other statements are COPYs and keyed writes).
+  // for the rest of the batch's transaction (its other statements are COPYs and keyed writes). The
+  // cost a disabled scan is given would set off JIT compilation (about 150 ms a statement) for the
+  // staged UPDATE, which has to scan its staging table: JIT goes off too.
   if (!seqscanOff.has(db)) {
-    await sql`select set_config('enable_seqscan', 'off', true)`.execute(db)
+    await sql`select set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)`.execute(db)
     seqscanOff.add(db)
   }
   const { rows: found } = await sql<ExistingRow & { id: string }>`
