@@ -141,6 +141,21 @@ describe('toInstant', () => {
     expect(instant('1969-12-31 23:59:59')).toBe('1969-12-31T23:59:59Z')
   })
 
+  it('gives UTC text already in its own form back as it is, trailing fraction zeros dropped', () => {
+    expect(toInstant('2024-01-31T12:00:00Z', 'Asia/Kolkata')).toEqual({
+      instant: '2024-01-31T12:00:00Z',
+      naive: false,
+    })
+    expect(instant('2024-01-31T12:00:00.120000Z')).toBe('2024-01-31T12:00:00.12Z')
+    expect(instant('2024-01-31T12:00:00.000000Z')).toBe('2024-01-31T12:00:00Z')
+    expect(instant('2024-01-31T12:00:00.000100Z')).toBe('2024-01-31T12:00:00.0001Z')
+    expect(instant('2024-01-31T12:00:00.1234567Z')).toBe('2024-01-31T12:00:00.123456Z')
+    expect(() => toInstant('2023-02-29T12:00:00Z')).toThrow('"2023-02-29T12:00:00Z" is not a valid date')
+    expect(() => toInstant('0000-01-01T00:00:00Z')).toThrow('is not a valid date')
+    expect(() => toInstant('2024-01-01T23:60:00Z')).toThrow('is not a valid time of day')
+    expect(() => toInstant('2024-01-01T00:00:00Z', 'Mars/Olympus')).toThrow('Mars/Olympus')
+  })
+
   it('refuses what is not a time, saying why', () => {
     const error = (value: unknown, timeZone?: string): string => {
       try {

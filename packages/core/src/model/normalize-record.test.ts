@@ -267,6 +267,21 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson({ d: new Date('x') })).toThrow('an invalid Date at $.d')
   })
 
+  it('sorts every shape right, however many shapes alternate and in whatever key order', () => {
+    const shapes = Array.from({ length: 12 }, (_, shape) =>
+      Object.fromEntries(Array.from({ length: shape + 2 }, (_, key) => [`k${(key * 7) % (shape + 2)}`, key])),
+    )
+    for (let round = 0; round < 3; round++) {
+      for (const shape of shapes) {
+        const sorted = Object.keys(shape).sort()
+        expect(canonicalJson(shape)).toBe(JSON.stringify(shape, sorted))
+        const reversed = Object.fromEntries(Object.entries(shape).reverse())
+        expect(canonicalJson(reversed)).toBe(canonicalJson(shape))
+      }
+    }
+    expect(canonicalJson({ b: undefined, a: null, c: -0 })).toBe('{"a":null,"c":0}')
+  })
+
   it('allows the same object twice when it is not a cycle', () => {
     const shared = { a: 1 }
     expect(canonicalJson([shared, shared])).toBe('[{"a":1},{"a":1}]')
