@@ -9,8 +9,15 @@ import {
 } from '@ledgerport/core'
 import { target as postgresTarget } from '@ledgerport/target-postgres'
 import { target as sqliteTarget } from '@ledgerport/target-sqlite'
-import { createTempDir, fixtureObjectId, MONGO_USER_IDS, openTestTarget } from '@ledgerport/test-kit'
+import {
+  createMongoDatabase,
+  createTempDir,
+  fixtureObjectId,
+  MONGO_USER_IDS,
+  openTestTarget,
+} from '@ledgerport/test-kit'
 import { sql } from 'kysely'
+import { MongoClient } from 'mongodb'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MongoOptions } from './mongo-options.js'
 import { source } from './mongo-source.js'
@@ -239,6 +246,47 @@ describe.each<Engine>(['sqlite', 'postgres'])('mongo into %s', (engine) => {
       } finally {
         await src.close()
       }
+    }
+  })
+
+  it('syncs users edited in place on a server, and reads an unchanged users collection no further', async () => {
+    const other = await openTarget(engine)
+    const previous = target
+    target = other.target
+    const db = await createMongoDatabase()
+    const client = new MongoClient(db.url)
+    try {
+      const ids = [0, 1, 2].map((n) => fixtureObjectId('2025-01-01T00:00:00Z', n))
+      await db.insert(
+        'users',
+        ids.map((_id, n) => ({ _id, email: `user${n}@example.com`, name: `User ${n}` })),
+      )
+      const options = { sourceUrl: db.url, collections: ['users'] }
+      expect(counts((await migrate(options)).result)).toEqual({ users: 'Success 3 3 0 0 0 0' })
+      expect(counts((await migrate(options, { incremental: true })).result)).toEqual({
+        users: 'Success 0 0 0 0 0 0',
+      })
+      // An edit of the oldest user, which no checkpoint by _id could see.
+      const users = client.db(db.name).collection('users')
+      await users.deleteOne({ _id: ids[0] })
+      await users.insertOne({ _id: ids[0]!, email: 'user0@example.org', name: 'User 0' })
+      expect(counts((await migrate(options, { incremental: true })).result)).toEqual({
+        users: 'Success 3 0 1 2 0 0',
+      })
+      const row = await target.connection.db
+        .selectFrom('users')
+        .select('email')
+        .where('source_key', '=', `user:${hex(ids[0]!)}`)
+        .executeTakeFirstOrThrow()
+      expect(row.email).toBe('user0@example.org')
+      expect(counts((await migrate(options, { incremental: true })).result)).toEqual({
+        users: 'Success 0 0 0 0 0 0',
+      })
+    } finally {
+      await client.close()
+      await db.drop()
+      target = previous
+      await other.drop()
     }
   })
 
