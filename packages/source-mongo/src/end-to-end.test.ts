@@ -290,6 +290,49 @@ describe.each<Engine>(['sqlite', 'postgres'])('mongo into %s', (engine) => {
     }
   })
 
+  it('verifies references to users: a snapshot whose user was rejected is an orphan', async () => {
+    const other = await openTarget(engine)
+    const previous = target
+    target = other.target
+    const db = await createMongoDatabase()
+    try {
+      const [kept, rejected] = [0, 1].map((n) => fixtureObjectId('2025-01-01T00:00:00Z', n))
+      await db.insert('users', [
+        { _id: kept, email: 'kept@example.com' },
+        { _id: rejected, name: 'No Email' },
+      ])
+      await db.insert(
+        'portfoliosnapshots',
+        [kept, rejected].map((userId, n) => ({
+          _id: fixtureObjectId('2025-02-01T00:00:00Z', n),
+          userId,
+          totalValue: '100.5',
+          timestamp: new Date(Date.UTC(2025, 1, 1)),
+        })),
+      )
+      const options = { sourceUrl: db.url }
+      const { result } = await migrate(options)
+      expect(result.totals.rejected).toBe(1)
+      const src = await source.create(options, {
+        timezone: 'UTC',
+        batchSize: 100,
+        cwd: root.path,
+        warn: () => {},
+      })
+      try {
+        const verified = await verifyData({ source: src, sourceName: 'mongo', target })
+        expect(verified.orphans).toContainEqual({ check: 'portfolio_snapshots.user_id → users', count: 1 })
+        expect(verified.ok).toBe(false)
+      } finally {
+        await src.close()
+      }
+    } finally {
+      await db.drop()
+      target = previous
+      await other.drop()
+    }
+  })
+
   it('resumes a stopped run from its checkpoint without losing or doubling a row', async () => {
     const other = await openTarget(engine)
     const previous = target
