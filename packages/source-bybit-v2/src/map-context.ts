@@ -1,6 +1,14 @@
-import type { CanonicalRecord, Duplicate, JsonValue, Reject, SourceLocation } from '@ledgerport/core'
+import type {
+  CanonicalRecord,
+  Duplicate,
+  EntityRef,
+  JsonValue,
+  Reject,
+  SourceLocation,
+} from '@ledgerport/core'
 import type { ReadNotes } from './read-notes.js'
 import { plainRow, type ReadJson, type RowReader } from './row-reader.js'
+import { keys } from './source-keys.js'
 import type { V2Row, V2Table } from './v2-database.js'
 
 /** What every mapping function gets besides its row. */
@@ -20,6 +28,14 @@ export interface MapResult {
   readonly records: CanonicalRecord[]
   readonly rejects: Reject[]
   readonly duplicates?: Duplicate[]
+}
+
+/** What the `orders` and `sltp_orders` streams look up in the v2 database for a page of rows. */
+export interface OrderLinks {
+  /** v2 trade ids that exist. */
+  readonly trades: ReadonlySet<string>
+  /** Bybit order id → source key of its canonical order (see `resolveOrderKeys`). */
+  readonly orders: ReadonlyMap<string, string>
 }
 
 /** Where a v2 row is: its table and `id` (and the SQLite file). */
@@ -92,4 +108,25 @@ export function buildExtra(reader: RowReader, fields: Record<string, unknown>): 
 export function idValue(id: string): number | string {
   const number = Number(id)
   return /^-?\d+$/.test(id) && Number.isSafeInteger(number) ? number : id
+}
+
+/**
+ * The round trip a row's `trade_id` links: none without a trade id, nor when `trades` (the v2 trade
+ * ids that exist) lacks it, which is noted (the id stays in `extra.trade_id`).
+ */
+export function roundTripRef(
+  tradeId: string | null,
+  trades: ReadonlySet<string>,
+  context: MapContext,
+  id: string,
+): EntityRef | null {
+  if (tradeId === null) return null
+  if (trades.has(tradeId)) return { ref: 'round_trips', sourceKey: keys.trade(tradeId) }
+  context.notes.add(
+    'missing-trade',
+    id,
+    (what) =>
+      `${context.table}: ${what} name a trade_id that is not in trades: they link no round trip (the id is kept in extra.trade_id).`,
+  )
+  return null
 }

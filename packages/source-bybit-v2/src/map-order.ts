@@ -5,7 +5,9 @@ import {
   type MapContext,
   type MapResult,
   noteJson,
+  type OrderLinks,
   rejectRow,
+  roundTripRef,
   rowLocation,
 } from './map-context.js'
 import { RowReader } from './row-reader.js'
@@ -19,14 +21,6 @@ import {
   TIME_IN_FORCE,
   TRIGGER_BY,
 } from './vocabularies.js'
-
-/** What the orders stream looks up in the v2 database for a page of orders. */
-export interface OrderLinks {
-  /** v2 trade ids that exist. */
-  readonly trades: ReadonlySet<string>
-  /** Bybit order id → source key of its canonical order (see `resolveOrderKeys`). */
-  readonly orders: ReadonlyMap<string, string>
-}
 
 /**
  * One v2 `orders` row (a Bybit order) → an order: Bybit's `orderStatus` mapped, its trade as round
@@ -69,14 +63,7 @@ export function mapOrder(row: V2Row, links: OrderLinks, context: MapContext): Ma
     })
   if (r.problems.length > 0) return { records: [], rejects: [rejectRow(context, id, r, row)] }
 
-  const tradeExists = tradeId !== null && links.trades.has(tradeId)
-  if (tradeId !== null && !tradeExists)
-    context.notes.add(
-      'missing-trade',
-      id,
-      (what) =>
-        `orders: ${what} name a trade_id that is not in trades: they link no round trip (the id is kept in extra.trade_id).`,
-    )
+  const roundTrip = roundTripRef(tradeId, links.trades, context, id)
   const parentKey = parentOrderId !== null ? links.orders.get(parentOrderId) : undefined
   if (parentOrderId !== null && parentKey === undefined)
     context.notes.add(
@@ -95,7 +82,7 @@ export function mapOrder(row: V2Row, links: OrderLinks, context: MapContext): Ma
         entity: 'orders',
         sourceKey: keys.order(id),
         values: {
-          round_trip_id: tradeExists ? { ref: 'round_trips', sourceKey: keys.trade(tradeId!) } : null,
+          round_trip_id: roundTrip,
           parent_order_id: parentKey === undefined ? null : { ref: 'orders', sourceKey: parentKey },
           exchange: 'bybit',
           symbol: symbolRaw!.trim().toUpperCase(),

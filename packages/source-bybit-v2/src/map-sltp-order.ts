@@ -6,7 +6,9 @@ import {
   type MapContext,
   type MapResult,
   noteJson,
+  type OrderLinks,
   rejectRow,
+  roundTripRef,
   rowLocation,
 } from './map-context.js'
 import { canonicalSymbol, RowReader } from './row-reader.js'
@@ -14,21 +16,13 @@ import { keys } from './source-keys.js'
 import type { V2Row } from './v2-database.js'
 import { SIDE, TRIGGER_BY } from './vocabularies.js'
 
-/** What the sltp_orders stream looks up in the v2 database for a page of rows. */
-export interface SltpLinks {
-  /** v2 trade ids that exist. */
-  readonly trades: ReadonlySet<string>
-  /** Bybit order id → source key of its canonical order. */
-  readonly orders: ReadonlyMap<string, string>
-}
-
 /**
  * One v2 `sltp_orders` row → its protective orders, one per leg: `stop_loss` (trigger
  * `stop_loss_price`, order `sl_order_id`) when any stop-loss field is set, `take_profit` likewise, and
  * both when neither is (a failed attempt at both). Each leg links the trade's round trip and the leg's
  * order, and keeps every other column of the row in `extra`, so either leg rebuilds the row.
  */
-export function mapSltpOrder(row: V2Row, links: SltpLinks, context: MapContext): MapResult {
+export function mapSltpOrder(row: V2Row, links: OrderLinks, context: MapContext): MapResult {
   const r = new RowReader(row, context.timeZone)
   const id = r.id('id') ?? ''
   const tradeId = r.id('trade_id')
@@ -57,14 +51,7 @@ export function mapSltpOrder(row: V2Row, links: SltpLinks, context: MapContext):
   const extraData = r.json('extra_data')
   if (r.problems.length > 0) return { records: [], rejects: [rejectRow(context, id, r, row)] }
 
-  const tradeExists = tradeId !== null && links.trades.has(tradeId)
-  if (tradeId !== null && !tradeExists)
-    context.notes.add(
-      'missing-trade',
-      id,
-      (what) =>
-        `sltp_orders: ${what} name a trade_id that is not in trades: they link no round trip (the id is kept in extra.trade_id).`,
-    )
+  const roundTrip = roundTripRef(tradeId, links.trades, context, id)
   noteJson(context, id, r)
 
   const shared: Record<string, unknown> = {
@@ -109,7 +96,7 @@ export function mapSltpOrder(row: V2Row, links: SltpLinks, context: MapContext):
       entity: 'protective_orders',
       sourceKey: leg.key,
       values: {
-        round_trip_id: tradeExists ? { ref: 'round_trips', sourceKey: keys.trade(tradeId!) } : null,
+        round_trip_id: roundTrip,
         order_id: orderKey === undefined ? null : { ref: 'orders', sourceKey: orderKey },
         exchange: 'bybit',
         symbol,

@@ -7,22 +7,10 @@ import type {
   SourcePlugin,
   StreamDescriptor,
 } from '@ledgerport/core'
-import type Database from 'better-sqlite3'
 import { DatabaseFile } from './database-file.js'
-import {
-  type Batches,
-  countStream,
-  parseCheckpoint,
-  parseStreamName,
-  type ReadState,
-  STREAM_ENTITIES,
-  STREAM_KINDS,
-  type StreamKind,
-  streamBatches,
-} from './freqtrade-streams.js'
+import { countFileStream, readFileStream } from './file-stream.js'
+import { botStreams, parseStreamName, type StreamKind, streamSettings } from './freqtrade-streams.js'
 import { type BotDatabase, locateDatabases } from './locate-databases.js'
-import { loadSchema } from './schema.js'
-import { SqliteRowReader } from './sqlite-row-reader.js'
 
 /** Options of the `freqtrade-sqlite` source. */
 export interface FreqtradeSqliteOptions {
@@ -70,30 +58,22 @@ export class FreqtradeSqliteSource implements Source {
   }
 
   async discover(): Promise<StreamDescriptor[]> {
-    return [...this.#locate().values()].flatMap((bot) =>
-      STREAM_KINDS.map((kind) => ({
-        name: `${bot.botId}/${kind}`,
-        entities: STREAM_ENTITIES[kind],
-        location: bot.path,
-      })),
-    )
+    return [...this.#locate().values()].flatMap((bot) => botStreams(bot.botId, bot.path))
   }
 
   read(stream: StreamDescriptor, from?: Checkpoint, options?: ReadOptions): AsyncIterable<SourceBatch> {
     const { bot, kind } = this.#stream(stream)
-    return this.#read(bot, kind, from, options)
+    const settings = streamSettings(
+      { botId: bot.botId, file: bot.path, dryRun: bot.dryRun },
+      this.#context,
+      options,
+    )
+    return readFileStream(bot.file, kind, from, settings, (error) => fileError(bot, error))
   }
 
   async count(stream: StreamDescriptor): Promise<number> {
     const { bot, kind } = this.#stream(stream)
-    if (kind === 'bot') return 1
-    const { db } = bot.file.open()
-    try {
-      const reader = new SqliteRowReader(db)
-      return await countStream(reader, await loadSchema(reader), kind)
-    } finally {
-      db.close()
-    }
+    return kind === 'bot' ? 1 : countFileStream(bot.file, kind)
   }
 
   async close(): Promise<void> {
@@ -124,65 +104,6 @@ export class FreqtradeSqliteSource implements Source {
     const bot = parsed && this.#locate().get(parsed.botId)
     if (!parsed || !bot) throw new Error(`freqtrade-sqlite has no stream ${stream.name}.`)
     return { bot, kind: parsed.kind }
-  }
-
-  async *#read(
-    bot: Bot,
-    kind: StreamKind,
-    from: Checkpoint | undefined,
-    options: ReadOptions | undefined,
-  ): AsyncGenerator<SourceBatch> {
-    const previous = parseCheckpoint(from)
-    let files: string
-    try {
-      files = bot.file.signature()
-    } catch (error) {
-      throw fileError(bot, error)
-    }
-    if (previous?.done && previous.files === files) {
-      // Completed before, and the bot has written nothing since: nothing to read.
-      yield { records: [], checkpoint: previous }
-      return
-    }
-    const resume = previous && !previous.done ? previous : undefined
-    const state: ReadState = {
-      after: resume?.after ?? null,
-      files: resume ? (resume.files === files ? files : null) : files,
-    }
-    let db: Database.Database
-    try {
-      db = bot.file.open().db
-    } catch (error) {
-      throw fileError(bot, error)
-    }
-    try {
-      // The streams read each page once, in key order: SQLite's page cache (16 MB in better-sqlite3)
-      // would only hold pages already read.
-      db.pragma('cache_size = -2000')
-      // One read transaction: the whole stream is one snapshot, even while the bot writes.
-      db.exec('BEGIN')
-      const reader = new SqliteRowReader(db)
-      const batches: Batches = streamBatches(kind, {
-        reader,
-        schema: await loadSchema(reader),
-        bot: { botId: bot.botId, file: bot.path, dryRun: bot.dryRun },
-        state,
-        batchSize: Math.max(1, this.#context.batchSize),
-        warn: (message) => this.#context.warn(message),
-        ...(options?.storedDigests ? { storedDigests: options.storedDigests } : {}),
-      })
-      // The batch is yielded straight from `next()`, never held in a variable (nor through `yield*`):
-      // a suspended generator keeps those, and with them the batch the engine has already taken.
-      while (batches.more) yield batches.next()
-    } catch (error) {
-      throw fileError(bot, error)
-    } finally {
-      try {
-        if (db.inTransaction) db.exec('ROLLBACK')
-      } finally {
-        db.close()
-      }
-    }
   }
 }
 

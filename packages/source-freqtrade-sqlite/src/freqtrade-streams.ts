@@ -2,11 +2,13 @@ import type {
   CanonicalRecord,
   Checkpoint,
   EntityName,
+  PluginContext,
   ReadOptions,
   Reject,
   SourceBatch,
   SourceRowDigest,
   StoredDigest,
+  StreamDescriptor,
 } from '@ledgerport/core'
 import { type BotFacts, mapWallet, readBot } from './map-bot.js'
 import { mapOrder, orderExtra } from './map-order.js'
@@ -34,6 +36,11 @@ export const STREAM_ENTITIES: Readonly<Record<StreamKind, ReadonlyArray<EntityNa
   trades: ['round_trips'],
   orders: ['orders', 'fills'],
   balances: ['balances'],
+}
+
+/** A bot's streams, each reading from `location` (its file, or its URL without secrets). */
+export function botStreams(botId: string, location: string): StreamDescriptor[] {
+  return STREAM_KINDS.map((kind) => ({ name: `${botId}/${kind}`, entities: STREAM_ENTITIES[kind], location }))
 }
 
 /** A stream name `BOT/KIND` taken apart, or `undefined` when it is not one. */
@@ -85,6 +92,23 @@ export interface StreamContext {
   readonly warn: (message: string) => void
   /** The engine's digests of rows earlier runs mapped (absent with `--full`): unchanged rows are skipped. */
   readonly storedDigests?: ReadOptions['storedDigests']
+}
+
+/** What a stream reads with besides its database: a {@link StreamContext} but reader, schema and state. */
+export type StreamSettings = Omit<StreamContext, 'reader' | 'schema' | 'state'>
+
+/** The settings of `bot`'s streams in a run with this plugin context and these read options. */
+export function streamSettings(
+  bot: BotFacts,
+  context: PluginContext,
+  options: ReadOptions | undefined,
+): StreamSettings {
+  return {
+    bot,
+    batchSize: Math.max(1, context.batchSize),
+    warn: (message) => context.warn(message),
+    ...(options?.storedDigests ? { storedDigests: options.storedDigests } : {}),
+  }
 }
 
 /** A stream's batches, read one at a time on `next()` while `more` holds. */

@@ -3,11 +3,13 @@
  * sources that read Freqtrade databases from elsewhere (`@ledgerport/source-turso`). Implement
  * {@link FreqtradeRowReader} for the driver, load the schema with {@link loadSchema}, and read each
  * stream with {@link streamBatches}: schema detection, every mapping, the streams, their
- * checkpoints and notes are this package's.
+ * checkpoints and notes are this package's. A local database file reads with {@link readFileStream}.
  */
 export { DatabaseFile, type DatabaseFileOptions, type OpenDatabase, type OpenMode } from './database-file.js'
+export { countFileStream, readFileStream } from './file-stream.js'
 export {
   type Batches,
+  botStreams,
   countStream,
   type FreqtradeCheckpoint,
   parseCheckpoint,
@@ -17,7 +19,9 @@ export {
   STREAM_KINDS,
   type StreamContext,
   type StreamKind,
+  type StreamSettings,
   streamBatches,
+  streamSettings,
 } from './freqtrade-streams.js'
 export { type BotDatabase, type LocateOptions, locateDatabases } from './locate-databases.js'
 export type { BotFacts } from './map-bot.js'

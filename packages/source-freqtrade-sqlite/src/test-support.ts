@@ -12,34 +12,18 @@ import {
 } from '@ledgerport/core'
 import { target as postgresTarget } from '@ledgerport/target-postgres'
 import { target as sqliteTarget } from '@ledgerport/target-sqlite'
-import { openTestTarget } from '@ledgerport/test-kit'
+import { type EngineTestTarget, openEngineTarget, testContext } from '@ledgerport/test-kit'
 import { sql } from 'kysely'
 import { type FreqtradeSqliteOptions, source } from './freqtrade-source.js'
 
-/** The plugin context of a test run; warnings are collected. */
-export function testContext(overrides: Partial<PluginContext> = {}): PluginContext & { warnings: string[] } {
-  const warnings: string[] = []
-  return {
-    timezone: 'UTC',
-    batchSize: 5000,
-    cwd: process.cwd(),
-    warn: (message) => warnings.push(message),
-    warnings,
-    ...overrides,
-  }
-}
+export { countsByStream, testContext } from '@ledgerport/test-kit'
 
 /** A prepared target on a fresh database, and how to drop it. */
-export interface TestTarget {
-  readonly kind: 'sqlite' | 'postgres'
-  readonly target: Target
-  dispose(): Promise<void>
-}
+export type TestTarget = EngineTestTarget<Target>
 
 /** A fresh, prepared SQLite or PostgreSQL target. */
-export async function createTarget(kind: 'sqlite' | 'postgres'): Promise<TestTarget> {
-  const { target, drop } = await openTestTarget(kind, kind === 'postgres' ? postgresTarget : sqliteTarget)
-  return { kind, target, dispose: drop }
+export function createTarget(kind: 'sqlite' | 'postgres'): Promise<TestTarget> {
+  return openEngineTarget(kind, { sqlite: sqliteTarget, postgres: postgresTarget })
 }
 
 /** The scope `ledgerport run`/`sync` would give these options. */
@@ -96,24 +80,6 @@ async function storedCheckpoints(target: Target, scope: string): Promise<Map<str
     rows.map((row) => [
       String(row.stream),
       (typeof row.checkpoint === 'string' ? JSON.parse(row.checkpoint) : row.checkpoint) as Checkpoint,
-    ]),
-  )
-}
-
-/** Per-stream counts of a result, by stream name. */
-export function countsByStream(
-  result: DataMigrationResultSet,
-): Record<string, { read: number; inserted: number; updated: number; unchanged: number; rejected: number }> {
-  return Object.fromEntries(
-    result.results.map((r) => [
-      r.stream,
-      {
-        read: r.read,
-        inserted: r.inserted,
-        updated: r.updated,
-        unchanged: r.unchanged,
-        rejected: r.rejected,
-      },
     ]),
   )
 }

@@ -13,24 +13,19 @@ import {
 } from '@ledgerport/core'
 import { target as postgresTarget } from '@ledgerport/target-postgres'
 import { target as sqliteTarget } from '@ledgerport/target-sqlite'
-import { createScratchDatabase, openTestTarget, type ScratchDatabase } from '@ledgerport/test-kit'
+import {
+  createScratchDatabase,
+  type EngineTestTarget,
+  openEngineTarget,
+  type ScratchDatabase,
+  testContext,
+} from '@ledgerport/test-kit'
 import { type Client, createClient, type InValue } from '@libsql/client'
 import Database from 'better-sqlite3'
 import { sql } from 'kysely'
 import { source, type TursoSourceOptions } from './turso-source.js'
 
-/** The plugin context of a test run; warnings are collected. */
-export function testContext(overrides: Partial<PluginContext> = {}): PluginContext & { warnings: string[] } {
-  const warnings: string[] = []
-  return {
-    timezone: 'UTC',
-    batchSize: 5000,
-    cwd: process.cwd(),
-    warn: (message) => warnings.push(message),
-    warnings,
-    ...overrides,
-  }
-}
+export { countsByStream, testContext } from '@ledgerport/test-kit'
 
 /** Where a copy lives: a libSQL file (`file:`), or a database served over HTTP. */
 export type LibsqlEngine = 'libsql' | 'libsql-http'
@@ -165,16 +160,11 @@ export function rowHashes(records: ReadonlyArray<CanonicalRecord>): Map<string, 
 }
 
 /** A prepared target on a fresh database, and how to drop it. */
-export interface TestTarget {
-  readonly kind: 'sqlite' | 'postgres'
-  readonly target: Target
-  dispose(): Promise<void>
-}
+export type TestTarget = EngineTestTarget<Target>
 
 /** A fresh, prepared SQLite or PostgreSQL target. */
-export async function createTarget(kind: 'sqlite' | 'postgres'): Promise<TestTarget> {
-  const { target, drop } = await openTestTarget(kind, kind === 'postgres' ? postgresTarget : sqliteTarget)
-  return { kind, target, dispose: drop }
+export function createTarget(kind: 'sqlite' | 'postgres'): Promise<TestTarget> {
+  return openEngineTarget(kind, { sqlite: sqliteTarget, postgres: postgresTarget })
 }
 
 /** A run's result with the source's warnings. */
@@ -217,24 +207,6 @@ export async function migrate(
   } finally {
     await opened.close()
   }
-}
-
-/** Per-stream counts of a result, by stream name. */
-export function countsByStream(
-  result: DataMigrationResultSet,
-): Record<string, { read: number; inserted: number; updated: number; unchanged: number; rejected: number }> {
-  return Object.fromEntries(
-    result.results.map((r) => [
-      r.stream,
-      {
-        read: r.read,
-        inserted: r.inserted,
-        updated: r.updated,
-        unchanged: r.unchanged,
-        rejected: r.rejected,
-      },
-    ]),
-  )
 }
 
 /** This source's rows of a canonical table by source key: decimals as text, extra parsed. */

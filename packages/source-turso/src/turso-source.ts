@@ -10,19 +10,19 @@ import {
   urlSecrets,
 } from '@ledgerport/core'
 import {
-  type Batches,
+  botStreams,
+  countFileStream,
   countStream,
   DatabaseFile,
-  type FreqtradeRowReader,
   loadSchema,
   parseCheckpoint,
   parseStreamName,
   type ReadState,
-  SqliteRowReader,
-  STREAM_ENTITIES,
-  STREAM_KINDS,
+  readFileStream,
   type StreamKind,
+  type StreamSettings,
   streamBatches,
+  streamSettings,
 } from '@ledgerport/source-freqtrade-sqlite/reader'
 import { type Client, createClient } from '@libsql/client'
 import { LibsqlRowReader } from './libsql-row-reader.js'
@@ -102,34 +102,25 @@ export class TursoSource implements Source {
   }
 
   async discover(): Promise<StreamDescriptor[]> {
-    return [...this.#bots.values()].flatMap((bot) =>
-      STREAM_KINDS.map((kind) => ({
-        name: `${bot.botId}/${kind}`,
-        entities: STREAM_ENTITIES[kind],
-        location: bot.display,
-      })),
-    )
+    return [...this.#bots.values()].flatMap((bot) => botStreams(bot.botId, bot.display))
   }
 
   read(stream: StreamDescriptor, from?: Checkpoint, options?: ReadOptions): AsyncIterable<SourceBatch> {
     const { bot, kind } = this.#stream(stream)
+    const settings = streamSettings(
+      { botId: bot.botId, file: bot.display, dryRun: bot.dryRun },
+      this.#context,
+      options,
+    )
     return bot.file
-      ? this.#readFile(bot, bot.file, kind, from, options)
-      : this.#readRemote(bot, kind, from, options)
+      ? readFileStream(bot.file, kind, from, settings, (error) => this.#error(bot, error))
+      : this.#readRemote(bot, kind, from, settings)
   }
 
   async count(stream: StreamDescriptor): Promise<number> {
     const { bot, kind } = this.#stream(stream)
     if (kind === 'bot') return 1
-    if (bot.file) {
-      const { db } = bot.file.open()
-      try {
-        const reader = new SqliteRowReader(db)
-        return await countStream(reader, await loadSchema(reader), kind)
-      } finally {
-        db.close()
-      }
-    }
+    if (bot.file) return countFileStream(bot.file, kind)
     try {
       const reader = new LibsqlRowReader(this.#client(bot))
       return await countStream(reader, await loadSchema(reader), kind)
@@ -167,7 +158,7 @@ export class TursoSource implements Source {
     bot: Bot,
     kind: StreamKind,
     from: Checkpoint | undefined,
-    options: ReadOptions | undefined,
+    settings: StreamSettings,
   ): AsyncGenerator<SourceBatch> {
     const previous = parseCheckpoint(from)
     if (previous?.done) {
@@ -179,69 +170,13 @@ export class TursoSource implements Source {
     }
     const state: ReadState = { after: previous?.after ?? null, files: null }
     try {
-      const batches = await this.#batches(new LibsqlRowReader(this.#client(bot)), bot, kind, state, options)
+      const reader = new LibsqlRowReader(this.#client(bot))
+      const batches = streamBatches(kind, { ...settings, reader, schema: await loadSchema(reader), state })
       // Yielded straight from `next()`, never held in a variable: see freqtrade-sqlite's reader.
       while (batches.more) yield batches.next()
     } catch (error) {
       throw this.#error(bot, error)
     }
-  }
-
-  async *#readFile(
-    bot: Bot,
-    file: DatabaseFile,
-    kind: StreamKind,
-    from: Checkpoint | undefined,
-    options: ReadOptions | undefined,
-  ): AsyncGenerator<SourceBatch> {
-    const previous = parseCheckpoint(from)
-    let db: ReturnType<DatabaseFile['open']>['db'] | undefined
-    try {
-      const files = file.signature()
-      if (previous?.done && previous.files === files) {
-        // Completed before, and nothing has been written since: nothing to read.
-        yield { records: [], checkpoint: previous }
-        return
-      }
-      const resume = previous && !previous.done ? previous : undefined
-      const state: ReadState = {
-        after: resume?.after ?? null,
-        files: resume ? (resume.files === files ? files : null) : files,
-      }
-      db = file.open().db
-      // The streams read each page once, in key order: a page cache would only hold pages already read.
-      db.pragma('cache_size = -2000')
-      // One read transaction: the whole stream is one snapshot, even while something writes.
-      db.exec('BEGIN')
-      const batches = await this.#batches(new SqliteRowReader(db), bot, kind, state, options)
-      while (batches.more) yield batches.next()
-    } catch (error) {
-      throw this.#error(bot, error)
-    } finally {
-      try {
-        if (db?.inTransaction) db.exec('ROLLBACK')
-      } finally {
-        db?.close()
-      }
-    }
-  }
-
-  async #batches(
-    reader: FreqtradeRowReader,
-    bot: Bot,
-    kind: StreamKind,
-    state: ReadState,
-    options: ReadOptions | undefined,
-  ): Promise<Batches> {
-    return streamBatches(kind, {
-      reader,
-      schema: await loadSchema(reader),
-      bot: { botId: bot.botId, file: bot.display, dryRun: bot.dryRun },
-      state,
-      batchSize: Math.max(1, this.#context.batchSize),
-      warn: (message) => this.#context.warn(message),
-      ...(options?.storedDigests ? { storedDigests: options.storedDigests } : {}),
-    })
   }
 
   /** An error naming the database (never its secrets). */

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { createPostgresDatabase, createTempDir } from './databases.js'
+import type { TestPluginContext } from './test-context.js'
 
 /** An open target, as `@ledgerport/core`'s `Target` has it (test-kit does not depend on core). */
 export interface TestTarget {
@@ -9,11 +10,7 @@ export interface TestTarget {
 
 /** What {@link openTestTarget} needs of a target plugin (`TargetPlugin` of `@ledgerport/core`). */
 export interface TestTargetPlugin<T extends TestTarget> {
-  create(
-    url: string,
-    options: Record<string, never>,
-    context: { timezone: string; batchSize: number; cwd: string; warn(message: string): void },
-  ): Promise<T>
+  create(url: string, options: Record<string, never>, context: TestPluginContext): Promise<T>
 }
 
 /**
@@ -45,4 +42,20 @@ export async function openTestTarget<T extends TestTarget>(
       await database.remove()
     },
   }
+}
+
+/** A prepared target on a fresh database of one engine, and how to drop it. */
+export interface EngineTestTarget<T extends TestTarget> {
+  readonly kind: 'sqlite' | 'postgres'
+  readonly target: T
+  dispose(): Promise<void>
+}
+
+/** {@link openTestTarget} with the plugin of `engine` among `plugins`, the engine kept as `kind`. */
+export async function openEngineTarget<T extends TestTarget>(
+  engine: 'sqlite' | 'postgres',
+  plugins: Readonly<Record<'sqlite' | 'postgres', TestTargetPlugin<T>>>,
+): Promise<EngineTestTarget<T>> {
+  const { target, drop } = await openTestTarget(engine, plugins[engine])
+  return { kind: engine, target, dispose: drop }
 }
