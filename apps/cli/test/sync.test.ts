@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import {
+  backdateFiles,
   createPostgresDatabase,
   createTempDir,
   type ScratchDatabase,
@@ -24,10 +25,12 @@ describe('ledgerport sync (CLI)', () => {
     database = await createPostgresDatabase('lp_cli_sync')
     to = database.url
     fleet = join(dir.path, 'bot-instances')
-    writeFreqtradeFleet(fleet, [
+    const members = writeFreqtradeFleet(fleet, [
       { name: 'alpha', schema: 'current', trades: 8, walTrades: 2 },
       { name: 'bravo', schema: '2022.4', trades: 5, dryRun: true },
     ])
+    // Files written in the last second are always read again; these have settled.
+    for (const member of members) backdateFiles(member.path)
   })
   afterAll(async () => {
     await database.drop()

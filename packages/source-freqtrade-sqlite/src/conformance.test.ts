@@ -1,5 +1,5 @@
 import { describeSource } from '@ledgerport/core/testing'
-import { createTempDir, writeFreqtradeFleet } from '@ledgerport/test-kit'
+import { backdateFiles, createTempDir, writeFreqtradeFleet } from '@ledgerport/test-kit'
 import { afterAll, beforeAll } from 'vitest'
 import { source } from './freqtrade-source.js'
 import { testContext } from './test-support.js'
@@ -9,10 +9,12 @@ let dir: { path: string; cleanup(): Promise<void> }
 beforeAll(async () => {
   dir = await createTempDir('ledgerport-ft-conformance-')
   // Two current-schema bots: one with rows still only in its -wal, one dry-run without a -shm.
-  writeFreqtradeFleet(dir.path, [
+  const fleet = writeFreqtradeFleet(dir.path, [
     { name: 'alpha', schema: 'current', trades: 10, walTrades: 3 },
     { name: 'beta', schema: 'current', trades: 6, walTrades: 2, shm: false, dryRun: true },
   ])
+  // Files written in the last second are always read again; these have settled.
+  for (const bot of fleet) backdateFiles(bot.path)
 })
 afterAll(() => dir.cleanup())
 

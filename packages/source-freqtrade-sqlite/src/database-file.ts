@@ -10,6 +10,7 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sqliteFileSignature, sqliteFileStamp } from '@ledgerport/core'
 import Database from 'better-sqlite3'
 
 /** How a database was opened: in place, or from a private copy of its files. */
@@ -37,8 +38,9 @@ const COPY_INSTEAD = /^SQLITE_(CANTOPEN|READONLY|IOERR_SHM|IOERR_LOCK|PERM)/
 /**
  * A Freqtrade database file, opened without ever changing it.
  *
- * - Its signature is the inode, size and mtime (ns) of the database and its `-wal`/`-journal` files:
- *   a bot that wrote nothing has the same signature, so a sync can skip it with a `stat`.
+ * - Its signature (core's `sqliteFileSignature`) is the inode, size, mtime (ns) and change counter
+ *   of the database and its `-wal`/`-journal` files: a bot that wrote nothing has the same signature,
+ *   so a sync can skip it with a `stat`.
  * - Freqtrade runs SQLite in WAL mode. When both `-wal` and `-shm` exist (the bot is running, or was
  *   killed), the file is opened in place with `readonly: true`: SQLite then reads the rows still only
  *   in the `-wal` and sees a consistent snapshot while the bot writes (its read marks go to the
@@ -60,16 +62,13 @@ export class DatabaseFile {
     this.#options = options
   }
 
-  /** The files' identity, size and mtime; changes whenever the bot writes. */
-  signature(): string {
-    const main = statSync(this.path, { bigint: true })
-    const parts = [`${main.ino}:${main.size}:${main.mtimeNs}`]
-    for (const suffix of SIDE_FILES) {
-      const side = statSync(`${this.path}${suffix}`, { bigint: true, throwIfNoEntry: false })
-      // An empty -wal is the same as none (both mean: everything is in the main file).
-      parts.push(side && side.size > 0n ? `${side.size}:${side.mtimeNs}` : '-')
-    }
-    return parts.join('|')
+  /**
+   * What a checkpoint keeps to tell later whether the bot wrote since: core's
+   * `sqliteFileSignature` (identity, size, mtime and change counter of the database and its
+   * `-wal`/`-journal`), or `null` when the files were written too recently to tell.
+   */
+  signature(): string | null {
+    return sqliteFileSignature(this.path)
   }
 
   /** Opens the database read-only, in place when that is safe, else from a snapshot. */
@@ -113,7 +112,7 @@ export class DatabaseFile {
 
   #takeSnapshot(): string {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const before = this.signature()
+      const before = sqliteFileStamp(this.path)
       if (this.#snapshot?.signature === before) return this.#snapshot.path
       this.close()
       const dir = mkdtempSync(join(this.#options.snapshotDir ?? tmpdir(), 'ledgerport-freqtrade-'))
@@ -130,7 +129,7 @@ export class DatabaseFile {
         throw error
       }
       this.#snapshot = { signature: before, dir, path }
-      if (this.signature() === before) return path
+      if (sqliteFileStamp(this.path) === before) return path
     }
     throw new Error('it kept changing while it was being copied; run again')
   }

@@ -25,7 +25,7 @@ export async function countFileStream(file: DatabaseFile, kind: StreamKind): Pro
 /**
  * One stream of a database file, read in one read transaction after the last key of `from`; a
  * completed checkpoint whose file signature still holds reads nothing (that is how `ledgerport
- * sync` skips idle bots). Every error goes through `error`, to name the database.
+ * sync` skips idle bots). Files written in the last second have no signature yet: they are read. Every error goes through `error`, to name the database.
  */
 export async function* readFileStream(
   file: DatabaseFile,
@@ -38,7 +38,7 @@ export async function* readFileStream(
   let db: OpenDatabase['db'] | undefined
   try {
     const files = file.signature()
-    if (previous?.done && previous.files === files) {
+    if (previous?.done && files !== null && previous.files === files) {
       yield { records: [], checkpoint: previous }
       return
     }

@@ -1,5 +1,6 @@
 import { canonicalId, toDecimal } from '@ledgerport/core'
 import {
+  backdateFiles,
   createTempDir,
   FREQTRADE_SCHEMAS,
   type FreqtradeDatabaseFixture,
@@ -142,6 +143,8 @@ beforeAll(async () => {
     dryRun: schema === '2023.9',
   }))
   const members = writeFreqtradeFleet(dir.path, specs)
+  // Files written in the last second are always read again; these have settled.
+  for (const member of members) backdateFiles(member.path)
   fleet = {
     dir,
     bots: members.map((m, i) => ({ name: m.name, schema: specs[i]!.schema, fixture: m.fixture! })),

@@ -14,6 +14,7 @@ import {
 import { target as postgresTarget } from '@ledgerport/target-postgres'
 import { target as sqliteTarget } from '@ledgerport/target-sqlite'
 import {
+  backdateFiles,
   createScratchDatabase,
   type EngineTestTarget,
   openEngineTarget,
@@ -90,6 +91,8 @@ export async function copyToLibsql(path: string, engine: LibsqlEngine): Promise<
     client?.close()
     client = undefined
   }
+  // A file written in the last second is always read again: let the copy have settled.
+  if (scratch.url.startsWith('file:')) backdateFiles(scratch.url.slice('file:'.length))
   return {
     url: scratch.url,
     ...(authToken ? { authToken } : {}),

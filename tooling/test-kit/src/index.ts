@@ -1,3 +1,4 @@
+export * from './backdate-files.js'
 export * from './databases.js'
 export * from './fixtures/broker-json.js'
 export * from './fixtures/bybit-v2.js'
