@@ -43,6 +43,8 @@ export interface SqlTargetProps {
  */
 export class SqlTarget implements Target {
   readonly #props: SqlTargetProps
+  /** Tables {@link beginLoad} found empty: they have no statistics until {@link endLoad} takes them. */
+  readonly #emptyAtLoad = new Set<EntityName>()
 
   constructor(props: SqlTargetProps) {
     this.#props = props
@@ -88,6 +90,7 @@ export class SqlTarget implements Target {
         const table = sql.table(entity)
         const any = await sql`select 1 as present from ${table} limit 1`.execute(trx)
         if (any.rows.length) continue
+        this.#emptyAtLoad.add(entity)
         const indexes =
           connection.kind === 'postgres'
             ? await sql<DeferredIndex>`select quote_ident(schemaname) || '.' || quote_ident(indexname) as name,
@@ -109,9 +112,19 @@ export class SqlTarget implements Target {
     })
   }
 
-  /** Builds the indexes {@link beginLoad} set aside. */
+  /** Builds the indexes {@link beginLoad} set aside; on PostgreSQL, takes statistics of the tables it found empty. */
   async endLoad(): Promise<void> {
     await this.#buildDeferredIndexes()
+    // PostgreSQL: a table filled from empty has no statistics until autovacuum gets to it; until
+    // then the planner takes it for a few rows and sorts all of it for each keyed page of `verify`
+    // (900 ms a page at 200,000 rows, 75 ms with statistics). ANALYZE samples a bounded number of
+    // rows; only the columns such queries filter on, to leave the JSON columns alone.
+    const loaded = [...this.#emptyAtLoad]
+    this.#emptyAtLoad.clear()
+    if (this.#props.connection.kind === 'postgres' && loaded.length)
+      await sql`analyze ${sql.join(loaded.map((entity) => sql`${sql.table(entity)} (id, source, source_key)`))}`.execute(
+        this.#props.connection.db,
+      )
   }
 
   async #buildDeferredIndexes(): Promise<void> {

@@ -146,6 +146,15 @@ export function describeTarget(name: string, options: DescribeTargetOptions): vo
       const first = await migrate()
       expect(first.error).toBeUndefined()
       expect(await indexNames(target)).toEqual(before)
+      if (target.connection.kind === 'postgres') {
+        // Tables filled from empty have statistics at once: without them the planner takes them for
+        // a few rows.
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stats
+          where schemaname = current_schema() and tablename = 'orders' and attname = 'source'`.execute(
+          target.connection.db,
+        )
+        expect(rows[0]?.n).toBe(1)
+      }
       if (target.beginLoad) {
         // Tables that hold rows keep their indexes.
         await target.beginLoad(['orders', 'round_trips', 'fills'])
