@@ -64,9 +64,20 @@ export async function usingMigrators(
   } catch (error) {
     throw new UsageError((error as Error).message)
   }
-  const lockTimeoutMs = Number(options.lockTimeout ?? 60) * 1000
+  // Flags first, then the config file's `migrations` settings, then the defaults.
+  const settings = loaded.config.migrations ?? {}
+  const lockTimeoutMs =
+    options.lockTimeout !== undefined
+      ? Number(options.lockTimeout) * 1000
+      : (settings.lockTimeoutMs ?? 60_000)
   if (!Number.isFinite(lockTimeoutMs) || lockTimeoutMs < 0)
-    throw new UsageError(`--lock-timeout ${options.lockTimeout} is not a number of seconds.`)
+    throw new UsageError(
+      options.lockTimeout !== undefined
+        ? `--lock-timeout ${options.lockTimeout} is not a number of seconds.`
+        : `migrations.lockTimeoutMs in ${loaded.file} is not a number of milliseconds.`,
+    )
+  const tableName = options.table ?? settings.tableName ?? 'ledgerport_migrations'
+  const allowUnordered = options.allowUnordered ?? settings.allowUnordered ?? false
   const reports: DatabaseReport[] = []
   for (const database of databases) {
     const url = redactUrl(database.url)
@@ -84,9 +95,9 @@ export async function usingMigrators(
         const migrator = new Migrator({
           connection,
           provider: new FolderMigrationProvider({ folder: database.migrations }),
-          migrationTableName: options.table ?? 'ledgerport_migrations',
+          migrationTableName: tableName,
           lockTimeoutMs,
-          allowUnorderedMigrations: Boolean(options.allowUnordered),
+          allowUnorderedMigrations: Boolean(allowUnordered),
         })
         const outcome = await work(migrator, database)
         const error = outcome.error ?? outcome.resultSet?.error?.message

@@ -135,6 +135,40 @@ export default defineConfig({
     expect(table.stdout).toContain('3 databases: 3 ok, 0 failed')
   })
 
+  it("takes the config's migrations settings (ledger table, unordered) unless a flag says otherwise", async () => {
+    await writeFile(
+      join(dir, 'ledgerport.config.ts'),
+      `import { defineConfig } from '@ledgerport/core'
+export default defineConfig({
+  databases: { bot: { url: 'sqlite:bot.db' } },
+  migrations: { tableName: 'schema_history', lockTimeoutMs: 5000, allowUnordered: true },
+})
+`,
+    )
+    const run = await runCli(['migrate', 'latest', '--json'], { cwd: dir })
+    expect(run.code, run.stderr).toBe(0)
+    const tables = () =>
+      new Database(join(dir, 'bot.db'), { readonly: true })
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .pluck()
+        .all()
+    expect(tables()).toContain('schema_history')
+    expect(tables()).not.toContain('ledgerport_migrations')
+    // A migration that sorts before the applied ones: the config allows it.
+    await writeFile(
+      join(dir, 'migrations', '000_early.sql'),
+      '-- migrate:up\nCREATE TABLE early (id INTEGER);\n',
+    )
+    const unordered = await runCli(['migrate', 'latest', '--json'], { cwd: dir })
+    expect(unordered.code, unordered.stderr).toBe(0)
+    expect(tables()).toContain('early')
+    // A flag wins over the config.
+    const flagged = await runCli(['migrate', 'list', '--table', 'other_ledger', '--json'], { cwd: dir })
+    expect(JSON.parse(flagged.stdout).databases[0].pending).toBe(3)
+    const badTimeout = await runCli(['migrate', 'list', '--lock-timeout', 'soon'], { cwd: dir })
+    expect(badTimeout.code).toBe(2)
+  })
+
   it('migrates a fleet of per-bot SQLite files with --glob', async () => {
     for (const bot of ['bot-a', 'bot-b', 'bot-c']) {
       await mkdir(join(dir, 'bots', bot), { recursive: true })

@@ -36,9 +36,18 @@ export function withDatabaseOptions(command: Command): Command {
     .option('--config <file>', 'config file (default: ./ledgerport.config.ts if present)')
     .addOption(new Option('--auth-token <token>', 'libSQL auth token').env('LIBSQL_AUTH_TOKEN'))
     .option('--schema <name>', 'PostgreSQL schema (search_path)')
-    .option('--table <name>', 'ledger table', 'ledgerport_migrations')
-    .option('--lock-timeout <seconds>', 'how long to wait for another migrating process', '60')
-    .option('--allow-unordered', 'apply pending migrations that sort before applied ones')
+    .option(
+      '--table <name>',
+      "ledger table (default: the config's migrations.tableName, else ledgerport_migrations)",
+    )
+    .option(
+      '--lock-timeout <seconds>',
+      "how long to wait for another migrating process (default: the config's migrations.lockTimeoutMs, else 60)",
+    )
+    .option(
+      '--allow-unordered',
+      "apply pending migrations that sort before applied ones (default: the config's migrations.allowUnordered)",
+    )
     .option('--json', 'print a JSON report on stdout (stable shape, see the README)')
     .option('-y, --yes', 'do not ask for confirmation')
 }
