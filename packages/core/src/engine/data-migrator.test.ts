@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createTempDir } from '@ledgerport/test-kit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -90,6 +91,31 @@ describe('DataMigrator', () => {
       ['broken', 'Error', 0],
       ['after', 'Success', 0],
     ])
+  })
+
+  it('writes the rejects file on a dry run too, and keeps nothing in the target', async () => {
+    const dir = await createTempDir()
+    try {
+      const file = join(dir.path, 'rejects.jsonl')
+      const result = await new DataMigrator({
+        source: createSyntheticSource({ trades: 20, seed: 3, rejectEvery: 5 }),
+        sourceName: 'synthetic',
+        target,
+        dryRun: true,
+        rejectsFile: file,
+      }).run()
+      expect(result.error).toBeUndefined()
+      expect(result.totals.rejected).toBeGreaterThan(0)
+      expect(result.rejectsFile).toBe(file)
+      const lines = (await readFile(file, 'utf8')).trim().split('\n')
+      expect(lines).toHaveLength(result.totals.rejected)
+      expect(JSON.parse(lines[0]!)).toMatchObject({ reason: expect.any(String) })
+      expect(await target.connection.db.selectFrom('ledgerport_rejects').select('run_id').execute()).toEqual(
+        [],
+      )
+    } finally {
+      await dir.cleanup()
+    }
   })
 
   it('stops cleanly after the current batch when aborted, and resumes from there', async () => {

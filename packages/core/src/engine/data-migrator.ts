@@ -187,7 +187,9 @@ export class DataMigrator {
         }
       }
       if (resumed) warnings.push(`Resuming run ${runId} from its checkpoints.`)
-      if (props.rejectsFile !== false && !props.dryRun) {
+      // A dry run writes it too: its rejects are rolled back with everything else in the target, and
+      // reviewing them is what a dry run is for.
+      if (props.rejectsFile !== false) {
         rejects = new RejectsFile(
           props.rejectsFile ?? join(process.cwd(), 'ledgerport-rejects', `${runId}.jsonl`),
         )
