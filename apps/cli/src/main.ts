@@ -82,11 +82,15 @@ export async function main(
 function secretsInArgv(argv: ReadonlyArray<string>): string[] {
   const secrets: string[] = []
   argv.forEach((arg, index) => {
-    if (/^--(auth-token|password|token)$/.test(arg) && argv[index + 1]) secrets.push(argv[index + 1]!)
-    const inline = /^--(auth-token|password|token)=(.+)$/.exec(arg)?.[2]
+    if (/^--((from-|to-)?auth-token|password|token)$/.test(arg) && argv[index + 1])
+      secrets.push(argv[index + 1]!)
+    const inline = /^--((from-|to-)?auth-token|password|token)=(.+)$/.exec(arg)?.[3]
     if (inline) secrets.push(inline)
   })
-  if (process.env.LIBSQL_AUTH_TOKEN) secrets.push(process.env.LIBSQL_AUTH_TOKEN)
+  for (const name of ['LIBSQL_AUTH_TOKEN', 'LEDGERPORT_FROM_AUTH_TOKEN', 'LEDGERPORT_TO_AUTH_TOKEN']) {
+    const value = process.env[name]
+    if (value) secrets.push(value)
+  }
   return secrets
 }
 

@@ -71,12 +71,20 @@ export async function usingDataRun<T>(
     ...(options.userId !== undefined ? { userId: String(options.userId) } : {}),
   }
   const targetUrl = String(options.to ?? DEFAULT_TARGET_URL)
-  const secrets = [...parsed.secrets, ...urlSecrets(targetUrl)]
+  const toAuthToken = options.toAuthToken === undefined ? undefined : String(options.toAuthToken)
+  const secrets = [...parsed.secrets, ...urlSecrets(targetUrl), ...(toAuthToken ? [toAuthToken] : [])]
   let source: Source | undefined
   let target: Target | undefined
   try {
     const targetPlugin = await loadTargetPlugin(targetUrl, { importer: (specifier) => import(specifier) })
-    target = await targetPlugin.create(targetUrl, options.schema ? { schema: options.schema } : {}, context)
+    target = await targetPlugin.create(
+      targetUrl,
+      {
+        ...(options.schema ? { schema: options.schema } : {}),
+        ...(toAuthToken ? { authToken: toAuthToken } : {}),
+      },
+      context,
+    )
     if (prepare) await target.prepare()
     source = await plugin.create(parsed.values, context)
     return await work({

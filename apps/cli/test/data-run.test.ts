@@ -1,7 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { connect, ENTITIES } from '@ledgerport/core'
-import { createPostgresDatabase, createTempDir, type ScratchDatabase } from '@ledgerport/test-kit'
+import {
+  createPostgresDatabase,
+  createTempDir,
+  type ScratchDatabase,
+  startHranaServer,
+} from '@ledgerport/test-kit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { killAtRandomPoints, runCli } from './run-cli.js'
 
@@ -310,6 +315,24 @@ describe('ledgerport verify and --schema (CLI)', () => {
       }
     } finally {
       await database.drop()
+      await temp.cleanup()
+    }
+  })
+
+  it('runs into a Turso-like target with --to-auth-token, kept out of the output', async () => {
+    const temp = await createTempDir()
+    const token = 'tursotoken-run-0a1b2c3d'
+    const server = await startHranaServer({ dbPath: join(temp.path, 'turso.db'), authToken: token })
+    try {
+      const base = ['run', '--from', 'synthetic', '--trades', '5', '--to', server.url, '--yes', '--json']
+      const refused = await runCli(base, { cwd: temp.path })
+      expect(refused.code).toBe(1)
+      const ran = await runCli([...base, '--to-auth-token', token], { cwd: temp.path })
+      expect(ran.code, ran.stderr).toBe(0)
+      expect(JSON.parse(ran.stdout).totals.inserted).toBeGreaterThan(0)
+      for (const run of [refused, ran]) expect(run.stdout + run.stderr).not.toContain(token)
+    } finally {
+      await server.close()
       await temp.cleanup()
     }
   })

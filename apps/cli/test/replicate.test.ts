@@ -1,6 +1,11 @@
 import { join } from 'node:path'
 import { connect } from '@ledgerport/core'
-import { createPostgresDatabase, createTempDir, type ScratchDatabase } from '@ledgerport/test-kit'
+import {
+  createPostgresDatabase,
+  createTempDir,
+  type ScratchDatabase,
+  startHranaServer,
+} from '@ledgerport/test-kit'
 import Database from 'better-sqlite3'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -338,5 +343,28 @@ describe('ledgerport replicate (CLI)', () => {
       { cwd: dir },
     )
     expect(JSON.parse(mirrored.stdout).totals).toMatchObject({ deleted: 1, unchanged: 5_999 })
+  })
+
+  it('backs up to a Turso-like server with --to-auth-token, which never reaches the output', async () => {
+    const token = 'tursotoken-9f8e7d6c5b4a'
+    const server = await startHranaServer({ dbPath: join(dir, 'turso-backup.db'), authToken: token })
+    try {
+      const args = ['replicate', '--from', `sqlite:${bot}`, '--to', server.url, '--tables', 'trades', '--yes']
+      const refused = await runCli(args, { cwd: dir })
+      expect(refused.code).toBe(1)
+      const copied = await runCli([...args, '--to-auth-token', token, '--json'], { cwd: dir })
+      expect(copied.code, copied.stderr).toBe(0)
+      expect(JSON.parse(copied.stdout).totals.inserted).toBe(6_000)
+      const again = await runCli([...args, '--json'], {
+        cwd: dir,
+        env: { LEDGERPORT_TO_AUTH_TOKEN: token },
+      })
+      expect(JSON.parse(again.stdout).totals.unchanged).toBe(6_000)
+      const wrong = await runCli([...args, '--to-auth-token', `${token}-wrong`], { cwd: dir })
+      expect(wrong.code).toBe(1)
+      for (const run of [refused, copied, again, wrong]) expect(run.stdout + run.stderr).not.toContain(token)
+    } finally {
+      await server.close()
+    }
   })
 })

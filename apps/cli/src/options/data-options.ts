@@ -7,6 +7,7 @@ export interface DataOptions {
   readonly to?: string
   readonly userId?: string
   readonly schema?: string
+  readonly toAuthToken?: string
   readonly timezone?: string
   readonly batchSize?: string
   readonly json?: boolean
@@ -27,6 +28,11 @@ export function withDataOptions(command: Command, plugin: SourcePlugin<any> | un
     )
     .addOption(
       new Option('--to <url>', 'target database URL').default(DEFAULT_TARGET_URL).env('LEDGERPORT_TO'),
+    )
+    .addOption(
+      new Option('--to-auth-token <token>', 'libSQL/Turso target: auth token (secret)').env(
+        'LEDGERPORT_TO_AUTH_TOKEN',
+      ),
     )
     .option('--schema <name>', 'PostgreSQL target: schema for the canonical tables (created if missing)')
     .option('--user-id <id>', 'link every row to this user (creates one users row, source cli)')

@@ -8,7 +8,7 @@ import {
   Replicator,
   redactUrl,
 } from '@ledgerport/core'
-import { Command } from 'commander'
+import { Command, Option } from 'commander'
 import { confirm } from '../../output/confirm.js'
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../../output/exit-code.js'
 import { printResultJson } from '../../output/print-result-json.js'
@@ -27,6 +27,8 @@ interface ReplicateOptions {
   readonly delete: boolean
   readonly jobs?: string
   readonly batchSize?: string
+  readonly fromAuthToken?: string
+  readonly toAuthToken?: string
   readonly rejects?: string
   readonly dryRun?: boolean
   readonly full?: boolean
@@ -45,6 +47,16 @@ export function replicateCommand(context: CommandContext): Command {
       'source database URL (sqlite:PATH, file:PATH, libsql://…, postgres://…); read-only',
     )
     .requiredOption('--to <url>', 'target database URL')
+    .addOption(
+      new Option('--from-auth-token <token>', 'libSQL/Turso auth token of the source (secret)').env(
+        'LEDGERPORT_FROM_AUTH_TOKEN',
+      ),
+    )
+    .addOption(
+      new Option('--to-auth-token <token>', 'libSQL/Turso auth token of the target (secret)').env(
+        'LEDGERPORT_TO_AUTH_TOKEN',
+      ),
+    )
     .option('--tables <names>', 'only these tables (comma-separated; * and ? wildcards)')
     .option(
       '--exclude <names>',
@@ -92,8 +104,14 @@ export function replicateCommand(context: CommandContext): Command {
       process.once('SIGINT', onSignal)
       process.once('SIGTERM', onSignal)
       try {
-        source = await connectSource(options.from, { poolSize: jobs + 1 })
-        target = await connect(options.to, { poolSize: jobs + 1 })
+        source = await connectSource(options.from, {
+          poolSize: jobs + 1,
+          ...(options.fromAuthToken ? { authToken: options.fromAuthToken } : {}),
+        })
+        target = await connect(options.to, {
+          poolSize: jobs + 1,
+          ...(options.toAuthToken ? { authToken: options.toAuthToken } : {}),
+        })
         const progress = createProgress(!options.json)
         const result = await new Replicator({
           source,
