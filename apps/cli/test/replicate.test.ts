@@ -347,6 +347,9 @@ describe('ledgerport replicate (CLI)', () => {
 
   it('backs up to a Turso-like server with --to-auth-token, which never reaches the output', async () => {
     const token = 'tursotoken-9f8e7d6c5b4a'
+    const reader = new Database(bot, { readonly: true })
+    const trades = Number(reader.prepare('SELECT count(*) FROM trades').pluck().get())
+    reader.close()
     const server = await startHranaServer({ dbPath: join(dir, 'turso-backup.db'), authToken: token })
     try {
       const args = ['replicate', '--from', `sqlite:${bot}`, '--to', server.url, '--tables', 'trades', '--yes']
@@ -354,12 +357,12 @@ describe('ledgerport replicate (CLI)', () => {
       expect(refused.code).toBe(1)
       const copied = await runCli([...args, '--to-auth-token', token, '--json'], { cwd: dir })
       expect(copied.code, copied.stderr).toBe(0)
-      expect(JSON.parse(copied.stdout).totals.inserted).toBe(6_000)
+      expect(JSON.parse(copied.stdout).totals.inserted).toBe(trades)
       const again = await runCli([...args, '--json'], {
         cwd: dir,
         env: { LEDGERPORT_TO_AUTH_TOKEN: token },
       })
-      expect(JSON.parse(again.stdout).totals.unchanged).toBe(6_000)
+      expect(JSON.parse(again.stdout).totals.unchanged).toBe(trades)
       const wrong = await runCli([...args, '--to-auth-token', `${token}-wrong`], { cwd: dir })
       expect(wrong.code).toBe(1)
       for (const run of [refused, copied, again, wrong]) expect(run.stdout + run.stderr).not.toContain(token)

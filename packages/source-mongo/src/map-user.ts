@@ -10,6 +10,7 @@ export const USER_FIELDS = {
   name: ['name', 'displayName', 'fullName'],
   role: ['role'],
   paper_balance: ['paperBalance', 'paper_balance', 'paperTradingBalance'],
+  firebase_uid: ['firebaseUid', 'firebase_uid'],
 } as const
 
 /**
@@ -28,13 +29,21 @@ export function mapUser(source: SourceDocument, timeZone: string): Mapped {
   const name = fields.text(USER_FIELDS.name, { what: 'a name' })
   const role = fields.text(USER_FIELDS.role, { what: 'a role' })
   const paperBalance = fields.decimal(USER_FIELDS.paper_balance, { what: 'a paper balance' })
+  const firebaseUid = fields.text(USER_FIELDS.firebase_uid, { what: 'a firebase uid' })
   if (fields.issues.length > 0) return { reject: rejectOf(source, 'users', fields.issues) }
   const extra = fields.extra()
   return {
     record: {
       entity: 'users',
       sourceKey: userSourceKey(document._id),
-      values: { external_id: idText(document._id), email, name, role, paper_balance: paperBalance },
+      values: {
+        external_id: idText(document._id),
+        email,
+        name,
+        role,
+        paper_balance: paperBalance,
+        firebase_uid: firebaseUid,
+      },
       ...(Object.keys(extra).length ? { extra } : {}),
       location: source.location,
       ...(fields.naiveTimes ? { naiveTimes: fields.naiveTimes } : {}),

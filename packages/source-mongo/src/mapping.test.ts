@@ -55,7 +55,7 @@ function comparable(read: StreamRead) {
 }
 
 describe('users → users', () => {
-  it('maps each user: _id hex as external_id, email, name, role, an exact paper balance, the rest in extra', async () => {
+  it('maps each user: _id hex as external_id, email, name, role, an exact paper balance, the firebase uid, the rest in extra', async () => {
     const { users } = await fromServer()
     expect(users.records.map((r) => [r.sourceKey, r.values])).toEqual([
       [
@@ -66,6 +66,7 @@ describe('users → users', () => {
           name: 'Old Timer',
           role: 'user',
           paper_balance: '5000',
+          firebase_uid: undefined,
         },
       ],
       [
@@ -76,6 +77,7 @@ describe('users → users', () => {
           name: 'Kiran Rao',
           role: undefined,
           paper_balance: '10000.00',
+          firebase_uid: 'fb_legacy_kiran',
         },
       ],
       [
@@ -86,6 +88,7 @@ describe('users → users', () => {
           name: 'Asha Verma',
           role: 'admin',
           paper_balance: '10000.00',
+          firebase_uid: 'fb_Wq3asha9',
         },
       ],
       [
@@ -109,12 +112,12 @@ describe('users → users', () => {
           name: undefined,
           role: undefined,
           paper_balance: undefined,
+          firebase_uid: undefined,
         },
       ],
     ])
     const byKey = new Map(users.records.map((r) => [r.sourceKey, r]))
     expect(byKey.get(`user:${hex(MONGO_USER_IDS.asha)}`)!.extra).toEqual({
-      firebaseUid: 'fb_Wq3asha9',
       settings: { theme: 'dark', defaultExchange: 'bybit', notifications: { email: true, telegram: false } },
       exchanges: [{ name: 'bybit', testnet: true, connectedAt: { $date: '2024-01-05T09:05:00Z' } }],
       apiKeyId: { $uuid: 'c8edabc3-f738-4ca3-b68d-ab92a91478a3' },
@@ -124,7 +127,6 @@ describe('users → users', () => {
     })
     // The 2023 schema: what no column takes stays as it was, naive text included.
     expect(byKey.get(`user:${hex(MONGO_USER_IDS.kiran)}`)!.extra).toEqual({
-      firebase_uid: 'fb_legacy_kiran',
       created_at: '2023-06-01 08:15:00',
     })
     // Int64 beyond 2^53 keeps every digit; a date before 1970 keeps its $numberLong form.
@@ -133,7 +135,6 @@ describe('users → users', () => {
       accountOpenedAt: { $date: { $numberLong: '-1000' } },
     })
     expect(byKey.get(`user:${hex(MONGO_USER_IDS.nulls)}`)!.extra).toEqual({
-      firebaseUid: null,
       createdAt: { $date: '2024-05-05T05:05:05Z' },
     })
     for (const record of users.records)

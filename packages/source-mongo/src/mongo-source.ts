@@ -30,7 +30,7 @@ import { UserLinks } from './user-links.js'
 /** How many examples a warning lists. */
 const EXAMPLES = 5
 /** Bumped whenever the mapping of a users document changes, so documents digested before are mapped again. */
-const USERS_MAPPING_VERSION = 'mongo-users-1'
+const USERS_MAPPING_VERSION = 'mongo-users-2'
 
 /**
  * The crypto-trading platform's MongoDB (seed 003) as a source: the `users` collection → `users`, and

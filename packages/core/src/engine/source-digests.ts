@@ -23,7 +23,7 @@ const ROWS_PER_INSERT = 4_000
  * another `--timezone` or `--user-id`, or another version of the canonical model.
  */
 export function mappingSalt(settings: { timeZone: string; userId?: string | undefined }): string {
-  return hash('sha1', JSON.stringify(['model-2', settings.timeZone, settings.userId ?? null])).slice(0, 12)
+  return hash('sha1', JSON.stringify(['model-3', settings.timeZone, settings.userId ?? null])).slice(0, 12)
 }
 
 /**

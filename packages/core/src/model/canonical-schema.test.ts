@@ -22,18 +22,30 @@ describe('canonicalModelMigrations', () => {
   it('pins migration 001 to the SQL it generates (checksum) and covers every column of ENTITY_COLUMNS', async () => {
     for (const kind of ['postgres', 'sqlite', 'libsql'] as const) {
       const migrations = await canonicalModelMigrations(kind).getMigrations()
-      expect(Object.keys(migrations)).toEqual(['001_canonical_model', '002_source_digests'])
+      expect(Object.keys(migrations)).toEqual([
+        '001_canonical_model',
+        '002_source_digests',
+        '003_users_firebase_uid',
+      ])
       const migration = migrations['001_canonical_model'] as ProvidedMigration
       expect(migration.checksum).toMatch(/^[0-9a-f]{64}$/)
-      const creates = (migration.statements?.up ?? []).filter((statement) =>
-        statement.startsWith('create table'),
+      const statements = Object.values(migrations).flatMap(
+        (m) => (m as ProvidedMigration).statements?.up ?? [],
       )
+      const creates = statements.filter((statement) => statement.startsWith('create table'))
       // A column added to ENTITY_COLUMNS needs a new migration: 001 must not change once applied.
       for (const entity of ENTITIES) {
         const create = creates.find((statement) => statement.startsWith(`create table "${entity}" (`))
         expect(create, `${entity} is created`).toBeDefined()
-        for (const column of ENTITY_COLUMNS[entity])
-          expect(create, `${entity}.${column.name} is created by a migration`).toContain(`"${column.name}" `)
+        for (const column of ENTITY_COLUMNS[entity]) {
+          const added = statements.some((statement) =>
+            statement.startsWith(`alter table "${entity}" add column "${column.name}" `),
+          )
+          if (!added)
+            expect(create, `${entity}.${column.name} is created by a migration`).toContain(
+              `"${column.name}" `,
+            )
+        }
       }
     }
     const sqlite = await canonicalModelMigrations('sqlite').getMigrations()
@@ -63,6 +75,7 @@ describe.each(TEST_ENGINES)('canonical model schema on %s', (engine) => {
     expect(result.results.map((r) => [r.migrationName, r.status])).toEqual([
       ['001_canonical_model', 'Success'],
       ['002_source_digests', 'Success'],
+      ['003_users_firebase_uid', 'Success'],
     ])
   })
 
@@ -310,7 +323,7 @@ describe.each(TEST_ENGINES)('canonical model schema on %s', (engine) => {
   it('passes verify, and goes down dropping everything it created', async () => {
     const verified = await migrator.verify()
     expect(verified.error).toBeUndefined()
-    expect(verified.results.map((r) => r.status)).toEqual(['Verified', 'Verified'])
+    expect(verified.results.map((r) => r.status)).toEqual(['Verified', 'Verified', 'Verified'])
 
     const down = await migrator.migrateTo(NO_MIGRATIONS)
     expect(down.error).toBeUndefined()

@@ -97,6 +97,8 @@ const SQLITE: Dialect = {
  * `002_source_digests` creates `ledgerport_source_digests` (see `SourceDigestStore`) and
  * `ledgerport_deferred_indexes` (see `SqlTarget.beginLoad`).
  *
+ * `003_users_firebase_uid` adds `users.firebase_uid` (text), indexed.
+ *
  * Its `down` drops them all. Its checksum is that of its SQL, so it also changes if the generated
  * SQL ever does. `verify(db)` checks that every table has its columns.
  *
@@ -142,8 +144,28 @@ export function canonicalModelMigrations(kind: 'postgres' | 'sqlite' | 'libsql')
         ]),
       ),
   }
+  const firebaseUp = [
+    'alter table "users" add column "firebase_uid" text',
+    createIndex('users', ['firebase_uid']),
+  ]
+  const firebaseDown = [
+    'drop index "users_firebase_uid_idx"',
+    'alter table "users" drop column "firebase_uid"',
+  ]
+  const firebase: ProvidedMigration = {
+    description: "users.firebase_uid (seed 003's user lookup), indexed",
+    checksum: checksumText(`${firebaseUp.join(';\n')};\n-- migrate:down\n${firebaseDown.join(';\n')};\n`),
+    statements: { up: firebaseUp, down: firebaseDown },
+    up: (db) => runAll(db, firebaseUp),
+    down: (db) => runAll(db, firebaseDown),
+    verify: (db) => verifyTables(db, new Map([['users', ['firebase_uid']]])),
+  }
   return {
-    getMigrations: async () => ({ '001_canonical_model': migration, '002_source_digests': digests }),
+    getMigrations: async () => ({
+      '001_canonical_model': migration,
+      '002_source_digests': digests,
+      '003_users_firebase_uid': firebase,
+    }),
   }
 }
 

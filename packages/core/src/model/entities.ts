@@ -73,7 +73,15 @@ const vocab = (name: string, vocabulary: ReadonlyArray<string>, required = false
  * ({@link COMMON_COLUMNS}). Core columns are never renamed; add new ones at the end.
  */
 export const ENTITY_COLUMNS: Readonly<Record<EntityName, ReadonlyArray<ColumnSpec>>> = {
-  users: [text('external_id'), text('email'), text('name'), text('role'), decimal('paper_balance')],
+  users: [
+    text('external_id'),
+    text('email'),
+    text('name'),
+    text('role'),
+    decimal('paper_balance'),
+    // 003: how seed 003's app finds a user (Firebase Authentication's uid).
+    text('firebase_uid'),
+  ],
   bots: [
     text('instance_id'),
     ref('user_id', 'users'),
