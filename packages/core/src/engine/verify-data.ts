@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { DatabaseKind } from '../db/connection-url.js'
 import { ENTITIES, ENTITY_COLUMNS, type EntityName } from '../model/entities.js'
 import type { Source } from '../plugin/source-plugin.js'
@@ -22,7 +22,7 @@ export interface EntityVerification {
   readonly entity: EntityName
   /** Distinct rows the source maps to. */
   readonly sourceCount: number
-  /** Rows of this source in the target. */
+  /** Rows in the target written by the verified source streams. */
   readonly targetCount: number
   /** Order-independent checksum (sum of row hashes, mod 2^64, hex) of the source's rows. */
   readonly sourceChecksum: string
@@ -77,6 +77,11 @@ const MASK = (1n << 64n) - 1n
 /**
  * Reads the source again and compares it with the target, table by table: row counts and an
  * order-independent checksum of `row_hash`; then looks in the target for orphans and invalid values.
+ *
+ * Only the target rows written by the streams the source discovers are compared and checked (their
+ * `source` and `source_stream`), so one bot, database or folder can be verified in a target that
+ * holds others of the same source plugin. Rows the engine writes on behalf of the CLI (source `cli`:
+ * the users row of `--user-id`) belong to no source and are never compared.
  */
 export async function verifyData(options: VerifyDataOptions): Promise<DataVerificationResult> {
   const empty = { ok: false, entities: [], streams: [], orphans: [], invalid: [], notes: [], rejected: 0 }
@@ -115,10 +120,12 @@ export async function verifyData(options: VerifyDataOptions): Promise<DataVerifi
       }
     }
     const db = options.target.connection.db
+    const scope: Scope = { source: options.sourceName, streams: new Set(perStream.map((t) => t.stream)) }
     const entities: EntityVerification[] = []
+    const rowsPerStream = new Map<string, number>()
     for (const entity of ENTITIES) {
       const source = expected.get(entity)
-      const target = await targetChecksum(db, entity, options.sourceName)
+      const target = await targetChecksum(db, entity, scope, rowsPerStream)
       if (!source && target.count === 0) continue
       const sourceChecksum = hex(source?.sum ?? 0n)
       const targetHex = hex(target.sum)
@@ -134,16 +141,7 @@ export async function verifyData(options: VerifyDataOptions): Promise<DataVerifi
     }
     const streams: StreamVerification[] = []
     for (const tally of perStream) {
-      let targetRows = 0
-      for (const entity of ENTITIES) {
-        const row = await db
-          .selectFrom(entity)
-          .select((eb) => eb.fn.countAll().as('n'))
-          .where('source', '=', options.sourceName)
-          .where('source_stream', '=', tally.stream)
-          .executeTakeFirst()
-        targetRows += Number(row?.n ?? 0)
-      }
+      const targetRows = rowsPerStream.get(tally.stream) ?? 0
       streams.push({
         stream: tally.stream,
         sourceRecords: tally.sourceRecords,
@@ -152,9 +150,9 @@ export async function verifyData(options: VerifyDataOptions): Promise<DataVerifi
         ok: tally.ids.size === targetRows,
       })
     }
-    const orphans = await orphanChecks(db, options.sourceName)
-    const invalid = await invalidChecks(db, options.target.connection.kind, options.sourceName)
-    const notes = await unlinkedChecks(db, options.sourceName)
+    const orphans = await orphanChecks(db, scope, new Set(expected.keys()))
+    const invalid = await invalidChecks(db, options.target.connection.kind, scope)
+    const notes = await unlinkedChecks(db, scope)
     const ok =
       entities.every((e) => e.ok) &&
       streams.every((st) => st.ok) &&
@@ -166,10 +164,28 @@ export async function verifyData(options: VerifyDataOptions): Promise<DataVerifi
   }
 }
 
+/**
+ * The target rows being verified: those of source plugin `source` written by one of `streams` (the
+ * streams the source discovered). Rows of the same plugin written by other streams (other bots,
+ * databases, folders) and rows with no stream (source `cli`) are left out.
+ */
+interface Scope {
+  readonly source: string
+  readonly streams: ReadonlySet<string>
+}
+
+/**
+ * Count and checksum of the verified rows of a table, adding each stream's rows to `perStream`.
+ * Pages through the source's rows by `id` (a keyed range on the primary key) and keeps the rows of
+ * the verified streams here, not in SQL: a filter on `source_stream` (not indexed) would make
+ * PostgreSQL sort the matching rows on every page instead of walking the primary key, and a long
+ * stream list would meet SQLite's limit on bound parameters.
+ */
 async function targetChecksum(
   db: Kysely<any>,
   entity: EntityName,
-  source: string,
+  scope: Scope,
+  perStream: Map<string, number>,
 ): Promise<{ count: number; sum: bigint }> {
   let count = 0
   let sum = 0n
@@ -177,27 +193,49 @@ async function targetChecksum(
   for (;;) {
     let query = db
       .selectFrom(entity)
-      .select(['id', 'row_hash'])
-      .where('source', '=', source)
+      .select(['id', 'row_hash', 'source_stream'])
+      .where('source', '=', scope.source)
       .orderBy('id')
       .limit(20_000)
     if (after !== undefined) query = query.where('id', '>', after)
     const rows = await query.execute()
     for (const row of rows) {
+      const stream = row.source_stream as string | null
+      if (stream === null || !scope.streams.has(stream)) continue
       count++
       sum = (sum + hashValue(String(row.row_hash))) & MASK
+      perStream.set(stream, (perStream.get(stream) ?? 0) + 1)
     }
     if (rows.length < 20_000) return { count, sum }
     after = String(rows.at(-1)!.id)
   }
 }
 
+/** A row of a count grouped by stream. */
+type StreamCount = { stream: string | null; n: string | number }
+
 /**
- * References to rows that are not there. Users and bots often come from elsewhere (`--user-id`, a
- * source that names an account it does not describe), so `user_id` and `bot_id` are checked only
- * for a source that writes `users` (or `bots`) rows itself: then every one it points to should exist.
+ * Rows of `scope` counted by a query over the source's rows that selects `count(*) as n` grouped by
+ * `source_stream as stream`: the counts of the verified streams, summed (no stream list in SQL).
  */
-async function orphanChecks(db: Kysely<any>, source: string): Promise<VerificationCheck[]> {
+async function countInScope(db: Kysely<any>, scope: Scope, query: RawBuilder<StreamCount>): Promise<number> {
+  const { rows } = await query.execute(db)
+  let count = 0
+  for (const row of rows) if (row.stream !== null && scope.streams.has(row.stream)) count += Number(row.n)
+  return count
+}
+
+/**
+ * References to rows that are not there, from the verified rows (to rows of any source). Users and
+ * bots often come from elsewhere (`--user-id`, a source that names an account it does not describe),
+ * so `user_id` and `bot_id` are checked only when the verified streams write `users` (or `bots`) rows
+ * themselves (they map some, or some are in the target): then every one they point to should exist.
+ */
+async function orphanChecks(
+  db: Kysely<any>,
+  scope: Scope,
+  mapped: ReadonlySet<EntityName>,
+): Promise<VerificationCheck[]> {
   const checks: VerificationCheck[] = []
   const writes = new Map<string, boolean>()
   for (const entity of ENTITIES) {
@@ -206,39 +244,50 @@ async function orphanChecks(db: Kysely<any>, source: string): Promise<Verificati
       if (column.name === 'user_id' || column.name === 'bot_id') {
         let own = writes.get(column.ref)
         if (own === undefined) {
-          const found = await db
-            .selectFrom(column.ref)
-            .select('id')
-            .where('source', '=', source)
-            .limit(1)
-            .executeTakeFirst()
-          own = found !== undefined
+          own = mapped.has(column.ref) || (await writtenInScope(db, scope, column.ref))
           writes.set(column.ref, own)
         }
         if (!own) continue
       }
-      const { rows } = await sql<{ n: string | number }>`select count(*) as n from ${sql.table(entity)} t
-        where t.source = ${source} and t.${sql.ref(column.name)} is not null
-        and not exists (select 1 from ${sql.table(column.ref)} r where r.id = t.${sql.ref(column.name)})`.execute(
+      const count = await countInScope(
         db,
+        scope,
+        sql<StreamCount>`select t.source_stream as stream, count(*) as n from ${sql.table(entity)} t
+        where t.source = ${scope.source} and t.${sql.ref(column.name)} is not null
+        and not exists (select 1 from ${sql.table(column.ref)} r where r.id = t.${sql.ref(column.name)})
+        group by t.source_stream`,
       )
-      checks.push({ check: `${entity}.${column.name} → ${column.ref}`, count: Number(rows[0]?.n ?? 0) })
+      checks.push({ check: `${entity}.${column.name} → ${column.ref}`, count })
     }
   }
   return checks
 }
 
-async function unlinkedChecks(db: Kysely<any>, source: string): Promise<VerificationCheck[]> {
-  const { rows } = await sql<{
-    n: string | number
-  }>`select count(*) as n from fills where source = ${source} and order_id is null`.execute(db)
-  return [{ check: 'fills linked to no order', count: Number(rows[0]?.n ?? 0) }]
+/** Whether the target has rows of `entity` written by the verified streams. */
+async function writtenInScope(db: Kysely<any>, scope: Scope, entity: EntityName): Promise<boolean> {
+  const written = await db
+    .selectFrom(entity)
+    .select('source_stream')
+    .distinct()
+    .where('source', '=', scope.source)
+    .execute()
+  return written.some((row) => row.source_stream !== null && scope.streams.has(row.source_stream))
+}
+
+async function unlinkedChecks(db: Kysely<any>, scope: Scope): Promise<VerificationCheck[]> {
+  const count = await countInScope(
+    db,
+    scope,
+    sql<StreamCount>`select source_stream as stream, count(*) as n from fills
+      where source = ${scope.source} and order_id is null group by source_stream`,
+  )
+  return [{ check: 'fills linked to no order', count }]
 }
 
 async function invalidChecks(
   db: Kysely<any>,
   kind: DatabaseKind,
-  source: string,
+  scope: Scope,
 ): Promise<VerificationCheck[]> {
   const checks: VerificationCheck[] = []
   const nonPositive = (column: string) =>
@@ -248,14 +297,23 @@ async function invalidChecks(
     ['fills', 'price'],
     ['round_trips', 'open_rate'],
   ] as const) {
-    const { rows } = await sql<{ n: string | number }>`select count(*) as n from ${sql.table(entity)}
-      where source = ${source} and ${sql.ref(column)} is not null and ${nonPositive(column)}`.execute(db)
-    checks.push({ check: `${entity}.${column} ≤ 0`, count: Number(rows[0]?.n ?? 0) })
+    const count = await countInScope(
+      db,
+      scope,
+      sql<StreamCount>`select source_stream as stream, count(*) as n from ${sql.table(entity)}
+      where source = ${scope.source} and ${sql.ref(column)} is not null and ${nonPositive(column)}
+      group by source_stream`,
+    )
+    checks.push({ check: `${entity}.${column} ≤ 0`, count })
   }
   for (const entity of ['orders', 'fills', 'round_trips', 'positions'] as const) {
-    const { rows } = await sql<{ n: string | number }>`select count(*) as n from ${sql.table(entity)}
-      where source = ${source} and (symbol is null or trim(symbol) = '')`.execute(db)
-    checks.push({ check: `${entity}.symbol empty`, count: Number(rows[0]?.n ?? 0) })
+    const count = await countInScope(
+      db,
+      scope,
+      sql<StreamCount>`select source_stream as stream, count(*) as n from ${sql.table(entity)}
+      where source = ${scope.source} and (symbol is null or trim(symbol) = '') group by source_stream`,
+    )
+    checks.push({ check: `${entity}.symbol empty`, count })
   }
   return checks
 }
