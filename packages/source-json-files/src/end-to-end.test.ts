@@ -1,3 +1,4 @@
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   canonicalId,
@@ -180,7 +181,7 @@ describe.each<Engine>(['sqlite', 'postgres'])('json-files into %s', (engine) => 
     const itc = await db
       .selectFrom('orders')
       .select(['exchange_order_id', 'raw_symbol', 'symbol'])
-      .where('source_key', '=', 'trade:ITC:2025-11-04T09:15:02+05:30:buy')
+      .where('source_key', '=', 'order:251104000000016')
       .executeTakeFirstOrThrow()
     expect(itc).toEqual({ exchange_order_id: '251104000000016', raw_symbol: 'ITC', symbol: 'ITC' })
     const trip = await db
@@ -188,8 +189,8 @@ describe.each<Engine>(['sqlite', 'postgres'])('json-files into %s', (engine) => 
       .select(['extra', 'entry_order_id', 'exit_order_id'])
       .where('source_key', '=', 'trade:TCS:2025-10-27T09:15:00')
       .executeTakeFirstOrThrow()
-    expect(trip.entry_order_id).toBe(canonicalId('orders', 'json-files', 'trade:TCS:2025-10-27T09:15:00:buy'))
-    expect(trip.exit_order_id).toBe(canonicalId('orders', 'json-files', 'trade:TCS:2025-10-27T09:15:00:sell'))
+    expect(trip.entry_order_id).toBe(canonicalId('orders', 'json-files', 'order:251024000498761'))
+    expect(trip.exit_order_id).toBe(canonicalId('orders', 'json-files', 'order:251030000098765'))
     const extra = typeof trip.extra === 'string' ? JSON.parse(trip.extra) : trip.extra
     expect(extra).toMatchObject({
       ticker: 'TCS.NS',
@@ -267,10 +268,10 @@ describe.each<Engine>(['sqlite', 'postgres'])('json-files into %s', (engine) => 
         .select('user_id')
         .distinct()
         .where('source_key', 'in', [
-          'trade:RELIANCE:2025-10-27T09:15:00:buy',
-          'trade:TCS:2025-10-20T09:15:00:buy',
+          'order:BROKER-1001',
+          'order:BROKER-1002',
           'trade:TCS:2025-10-20T09:15:00:sell',
-          'pending:BROKER-12345',
+          'order:BROKER-12345',
         ])
         .execute()
       expect(users).toEqual([{ user_id: canonicalId('users', 'cli', '7') }])
@@ -298,3 +299,163 @@ describe.each<Engine>(['sqlite', 'postgres'])('json-files into %s', (engine) => 
     }
   })
 })
+
+/** The broker order ids of the bot trades' own orders, each also an entry of pending_orders.json. */
+const TRADE_ORDERS = {
+  '251024000512345': 'trade:RELIANCE:2025-10-27T09:15:04.218331', // order_response {nOrdNo}
+  '251024000498761': 'trade:TCS:2025-10-27T09:15:00', // {orderId}
+  '251027000733102': 'trade:IRFC:2025-10-28T09:15:07.004112', // {nOrdNo, data: {orderId}}
+  '251020000120456': 'trade:HDFCBANK:2025-10-21T09:15:01.100923', // {data: {neoOrdNo}}
+  '251030000098765': 'trade:TCS:2025-10-27T09:15:00', // sell_order_id (the exit)
+} as const
+
+describe.each<Engine>(['sqlite', 'postgres'])(
+  'json-files into %s: one broker order in both files is one orders row',
+  (engine) => {
+    let root: { path: string; cleanup(): Promise<void> }
+    beforeAll(async () => {
+      root = await createTempDir()
+    })
+    afterAll(() => root.cleanup())
+
+    const migrate = async (target: Target, dataDir: string) => {
+      const src = await source.create(
+        { dataDir },
+        { timezone: TIMEZONE, batchSize: 4, cwd: root.path, warn: () => {} },
+      )
+      const result = await new DataMigrator({
+        source: src,
+        sourceName: 'json-files',
+        scope: dataDir,
+        target,
+        timeZone: TIMEZONE,
+        rejectsFile: false,
+      }).run()
+      expect(result.error).toBeUndefined()
+      return Object.fromEntries(
+        result.results.map((r) => [
+          r.stream,
+          [r.read, r.inserted, r.updated, r.unchanged, r.duplicates, r.rejected].join(' '),
+        ]),
+      )
+    }
+
+    /** Orders by broker order id: how many rows each has, and what the row of each trade order is. */
+    const orders = async (target: Target) => {
+      const db = target.connection.db
+      const rows = await db
+        .selectFrom('orders')
+        .select(['source_key', 'exchange_order_id', 'status', 'round_trip_id', 'quantity'])
+        .where('source', '=', 'json-files')
+        .orderBy('source_key')
+        .execute()
+      const perBrokerId = new Map<string, number>()
+      for (const row of rows) {
+        if (row.exchange_order_id != null) {
+          const id = String(row.exchange_order_id)
+          perBrokerId.set(id, (perBrokerId.get(id) ?? 0) + 1)
+        }
+      }
+      return { rows, doubled: [...perBrokerId].filter(([, n]) => n > 1) }
+    }
+
+    const expectTradeOrders = async (target: Target) => {
+      const { rows, doubled } = await orders(target)
+      expect(doubled).toEqual([])
+      // 8 orders of the 5 trades, 1 failed order, 5 pending orders without a trade.
+      expect(rows).toHaveLength(8 + 1 + 5)
+      for (const [brokerId, trip] of Object.entries(TRADE_ORDERS)) {
+        const row = rows.find((r) => r.exchange_order_id === brokerId)
+        expect(row, brokerId).toMatchObject({
+          source_key: `order:${brokerId}`,
+          status: 'filled',
+          round_trip_id: canonicalId('round_trips', 'json-files', trip),
+        })
+      }
+      // The trade's fills and round trip point at that one row.
+      const db = target.connection.db
+      const fill = await db
+        .selectFrom('fills')
+        .select('order_id')
+        .where('source_key', '=', 'trade:TCS:2025-10-27T09:15:00:sell')
+        .executeTakeFirstOrThrow()
+      expect(fill.order_id).toBe(canonicalId('orders', 'json-files', 'order:251030000098765'))
+      const trip = await db
+        .selectFrom('round_trips')
+        .select(['entry_order_id', 'exit_order_id'])
+        .where('source_key', '=', 'trade:TCS:2025-10-27T09:15:00')
+        .executeTakeFirstOrThrow()
+      expect(trip).toEqual({
+        entry_order_id: canonicalId('orders', 'json-files', 'order:251024000498761'),
+        exit_order_id: canonicalId('orders', 'json-files', 'order:251030000098765'),
+      })
+      // The pending orders that have no trade are there.
+      expect(rows.find((r) => r.exchange_order_id === '251031000145678')).toMatchObject({
+        source_key: 'order:251031000145678',
+        status: 'pending',
+        round_trip_id: null,
+      })
+    }
+
+    it('skips the pending entry of a trade order (counted as a duplicate), and a re-run changes nothing', async () => {
+      const { target, drop } = await openTarget(engine)
+      try {
+        const dataDir = await writeBrokerData(join(root.path, 'both'), { pendingOfTrades: true })
+        // read inserted updated unchanged duplicates rejected
+        expect(await migrate(target, dataDir)).toEqual({
+          trades_history: '22 22 0 0 0 0',
+          pending_orders: '10 5 0 0 5 0',
+        })
+        await expectTradeOrders(target)
+        expect(await migrate(target, dataDir)).toEqual({
+          trades_history: '22 0 0 22 0 0',
+          pending_orders: '10 0 0 5 5 0',
+        })
+        await expectTradeOrders(target)
+        const verified = await verifyData({
+          source: await source.create(
+            { dataDir },
+            { timezone: TIMEZONE, batchSize: 4, cwd: root.path, warn: () => {} },
+          ),
+          sourceName: 'json-files',
+          target,
+          timeZone: TIMEZONE,
+        })
+        expect(verified.ok).toBe(true)
+        expect(verified.entities.find((e) => e.entity === 'orders')).toMatchObject({
+          sourceCount: 14,
+          targetCount: 14,
+        })
+      } finally {
+        await drop()
+      }
+    })
+
+    it('turns the pending row into the trade order once the trade is recorded (the bot files over time)', async () => {
+      const { target, drop } = await openTarget(engine)
+      try {
+        // First the bot has only placed the orders: pending_orders.json, no trades yet.
+        const dataDir = await writeBrokerData(join(root.path, 'later'), { pendingOfTrades: true })
+        const history = await readFile(join(dataDir, 'trades_history.json'))
+        await rm(join(dataDir, 'trades_history.json'))
+        expect(await migrate(target, dataDir)).toEqual({ pending_orders: '10 10 0 0 0 0' })
+        expect(
+          (await orders(target)).rows.find((r) => r.exchange_order_id === '251024000512345'),
+        ).toMatchObject({ source_key: 'order:251024000512345', status: 'filled', round_trip_id: null })
+        // Then they executed and became trades: the same rows now hold the trades' orders.
+        await writeFile(join(dataDir, 'trades_history.json'), history)
+        expect(await migrate(target, dataDir)).toEqual({
+          trades_history: '22 17 5 0 0 0',
+          pending_orders: '10 0 0 5 5 0',
+        })
+        await expectTradeOrders(target)
+        expect(await migrate(target, dataDir)).toEqual({
+          trades_history: '22 0 0 22 0 0',
+          pending_orders: '10 0 0 5 5 0',
+        })
+      } finally {
+        await drop()
+      }
+    })
+  },
+)

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   type CanonicalRecord,
@@ -26,13 +27,13 @@ afterAll(async () => {
 
 /** A temp folder with a broker data folder written into it (once per shape). */
 const fixtures = new Map<string, Promise<string>>()
-function fixture(shape: 'bot' | 'seed', ugly: boolean): Promise<string> {
-  const name = `${shape}:${ugly}`
+function fixture(shape: 'bot' | 'seed', ugly: boolean, pendingOfTrades = false): Promise<string> {
+  const name = `${shape}:${ugly}:${pendingOfTrades}`
   let dir = fixtures.get(name)
   if (!dir) {
     dir = createTempDir().then(async (tmp) => {
       dirs.push(tmp)
-      return writeBrokerData(tmp.path, { shape, ugly })
+      return writeBrokerData(tmp.path, { shape, ugly, pendingOfTrades })
     })
     fixtures.set(name, dir)
   }
@@ -74,6 +75,11 @@ describeSource('json-files (bot shape, with ugly records)', {
   streams: ['trades_history', 'pending_orders'],
 })
 
+describeSource('json-files (bot shape, ugly, with the pending entries of trade orders)', {
+  create: async () => open({ dataDir: await fixture('bot', true, true) }, context([], 3)),
+  streams: ['trades_history', 'pending_orders'],
+})
+
 describeSource('json-files (seed shape, Asia/Kolkata)', {
   create: async () => open({ dataDir: await fixture('seed', false) }, context([], 2, 'Asia/Kolkata')),
   streams: ['trades_history', 'pending_orders'],
@@ -102,8 +108,8 @@ describe('json-files mapping', () => {
         direction: 'long',
         status: 'closed',
         source_status: 'closed',
-        entry_order_id: { ref: 'orders', sourceKey: `${tcs}:buy` },
-        exit_order_id: { ref: 'orders', sourceKey: `${tcs}:sell` },
+        entry_order_id: { ref: 'orders', sourceKey: 'order:251024000498761' },
+        exit_order_id: { ref: 'orders', sourceKey: 'order:251030000098765' },
         quantity: '28',
         open_rate: '3842.63',
         close_rate: '3900.0',
@@ -120,8 +126,9 @@ describe('json-files mapping', () => {
         exit_rsi10: expect.anything(),
       }),
     })
-    // qty 28 is the total after the re-entry of 3: the first buy was 25, the sell all 28.
-    expect(byKey(records, 'orders', `${tcs}:buy`)?.values).toMatchObject({
+    // qty 28 is the total after the re-entry of 3: the first buy was 25, the sell all 28. Orders the
+    // broker numbered are keyed by that number (as in pending_orders.json); their fills by the trade.
+    expect(byKey(records, 'orders', 'order:251024000498761')?.values).toMatchObject({
       quantity: '25',
       avg_price: '3842.63',
       exchange_order_id: '251024000498761',
@@ -136,7 +143,11 @@ describe('json-files mapping', () => {
       ref: 'orders',
       sourceKey: `${tcs}:reentry:0`,
     })
-    expect(byKey(records, 'orders', `${tcs}:sell`)?.values).toMatchObject({
+    expect(byKey(records, 'fills', `${tcs}:buy`)?.values.order_id).toEqual({
+      ref: 'orders',
+      sourceKey: 'order:251024000498761',
+    })
+    expect(byKey(records, 'orders', 'order:251030000098765')?.values).toMatchObject({
       side: 'sell',
       quantity: '28',
       avg_price: '3900.0',
@@ -145,16 +156,20 @@ describe('json-files mapping', () => {
       closed_at: '2025-10-30T15:30:00',
     })
     expect(byKey(records, 'fills', `${tcs}:sell`)?.values.realized_pnl).toBe('1606.36')
-    const brokerIds = records
-      .filter((r) => r.entity === 'orders' && r.sourceKey.endsWith(':buy'))
-      .map((r) => r.values.exchange_order_id)
-    expect(brokerIds).toEqual([
-      '251024000512345',
-      '251024000498761',
-      '251027000733102',
-      '251020000120456',
-      undefined,
+    const entries = records
+      .filter((r) => r.entity === 'round_trips')
+      .map((r) => byKey(records, 'orders', (r.values.entry_order_id as { sourceKey: string }).sourceKey)!)
+    expect(entries.map((r) => [r.sourceKey, r.values.exchange_order_id])).toEqual([
+      ['order:251024000512345', '251024000512345'], // {nOrdNo}
+      ['order:251024000498761', '251024000498761'], // {orderId}
+      ['order:251027000733102', '251027000733102'], // {nOrdNo, data: {orderId}}
+      ['order:251020000120456', '251020000120456'], // {data: {neoOrdNo}}
+      ['trade:INFY:2025-10-31T10:12:45.337001:buy', undefined], // null: no broker id, the trade's key
     ])
+    // HDFCBANK's exit has no sell_order_id: keyed by its trade.
+    expect(byKey(records, 'orders', 'trade:HDFCBANK:2025-10-21T09:15:01.100923:sell')?.values.side).toBe(
+      'sell',
+    )
     expect(byKey(records, 'orders', 'failed:TATAMOTORS:2025-10-30T16:05:12.118204')).toMatchObject({
       values: {
         symbol: 'TATAMOTORS',
@@ -224,11 +239,19 @@ describe('json-files mapping', () => {
       price: '123456.78901234567890123',
       quantity: '0.10000000000000000001',
     })
-    expect(
-      byKey(records, 'orders', 'trade:ITC:2025-11-04T09:15:02+05:30:buy')?.values.exchange_order_id,
-    ).toBe('251104000000016')
-    expect(byKey(records, 'orders', 'trade:WIPRO:2025-11-04T09:15:03:buy')?.values.exchange_order_id).toBe(
-      '251104000000017',
+    expect(byKey(records, 'orders', 'order:251104000000016')?.values).toMatchObject({
+      symbol: 'ITC',
+      exchange_order_id: '251104000000016',
+    })
+    expect(byKey(records, 'orders', 'order:251104000000017')?.values).toMatchObject({
+      symbol: 'WIPRO',
+      exchange_order_id: '251104000000017',
+    })
+    // The ugly trades share one broker order id: the first to land (trades[14]) is keyed by it, the
+    // later ones keep their trade keys (and the id).
+    expect(byKey(records, 'orders', 'order:251103000000001')?.location?.path).toBe('trades[14]')
+    expect(byKey(records, 'orders', 'trade:MRF:2025-11-04T09:15:01:buy')?.values.exchange_order_id).toBe(
+      '251103000000001',
     )
     expect(byKey(records, 'round_trips', 'trade:ONGC:2025-11-04T09:15:07')?.extra).toMatchObject({
       rsi10: 'NaN',
@@ -248,14 +271,14 @@ describe('json-files mapping', () => {
     expect(
       records.map((r) => [r.sourceKey, r.values.status, r.values.source_status, r.values.filled_quantity]),
     ).toEqual([
-      ['pending:251031000145678', 'pending', 'PENDING', '0'],
-      ['pending:251031000145702', 'open', 'OPEN', '0'],
-      ['pending:251030000139951', 'filled', 'EXECUTED', '40'],
-      ['pending:251030000139988', 'rejected', 'REJECTED', '0'],
-      ['pending:251029000122004', 'open', 'PARTIALLY_FILLED', '18'],
-      ['pending:251031000150001', 'cancelled', 'CANCELLED', '0'],
+      ['order:251031000145678', 'pending', 'PENDING', '0'],
+      ['order:251031000145702', 'open', 'OPEN', '0'],
+      ['order:251030000139951', 'filled', 'EXECUTED', '40'],
+      ['order:251030000139988', 'rejected', 'REJECTED', '0'],
+      ['order:251029000122004', 'open', 'PARTIALLY_FILLED', '18'],
+      ['order:251031000150001', 'cancelled', 'CANCELLED', '0'],
       ['pending:NTPC-EQ:2025-11-03T16:00:00', 'pending', 'PENDING', undefined],
-      ['pending:251031000150006', 'filled', 'COMPLETE', '9'],
+      ['order:251031000150006', 'filled', 'COMPLETE', '9'],
     ])
     expect(records[0]).toMatchObject({
       values: {
@@ -286,9 +309,136 @@ describe('json-files mapping', () => {
     expect(duplicates.map((d) => [d.location.path, d.reason])).toEqual([
       [
         'orders[5]',
-        'same broker order id 251030000139951 as orders[2] (order pending:251030000139951), which was kept',
+        'same broker order id 251030000139951 as orders[2] (order order:251030000139951), which was kept',
       ],
     ])
+  })
+
+  it("keeps one order per broker order id: a pending order that is a trade's order is a duplicate naming both", async () => {
+    const src = await open({ dataDir: await fixture('bot', true, true) })
+    const trades = await readStream(src, 'trades_history')
+    const pending = await readStream(src, 'pending_orders')
+    // The trades' orders, each in every order_response shape, and TCS's exit (sell_order_id).
+    const tradeOrders = ['251024000512345', '251024000498761', '251027000733102', '251020000120456']
+    const exit = '251030000098765'
+    for (const id of [...tradeOrders, exit]) {
+      expect(byKey(trades.records, 'orders', `order:${id}`)?.values).toMatchObject({
+        exchange_order_id: id,
+        status: 'filled',
+        round_trip_id: { ref: 'round_trips' },
+      })
+      expect(pending.records.filter((r) => r.values.exchange_order_id === id)).toEqual([])
+    }
+    const file = expect.stringMatching(/data\/pending_orders\.json$/)
+    const tradesFile = trades.records[0]!.location!.file!
+    expect(pending.duplicates).toEqual([
+      {
+        location: { file, path: 'orders[5]' },
+        reason:
+          'same broker order id 251030000139951 as orders[2] (order order:251030000139951), which was kept',
+      },
+      ...tradeOrders.map((id, n) => ({
+        location: { file, path: `orders[${12 + n}]` },
+        reason: `same broker order id ${id} as the entry order of trades[${n}] in ${tradesFile} (order order:${id}), which was kept`,
+      })),
+      {
+        location: { file, path: 'orders[16]' },
+        reason: `same broker order id ${exit} as the exit order of trades[1] in ${tradesFile} (order order:${exit}), which was kept`,
+      },
+    ])
+    // The pending orders without a trade are all there, as before.
+    expect(pending.records.map((r) => r.sourceKey)).toEqual([
+      'order:251031000145678',
+      'order:251031000145702',
+      'order:251030000139951',
+      'order:251030000139988',
+      'order:251029000122004',
+      'order:251031000150001',
+      'pending:NTPC-EQ:2025-11-03T16:00:00',
+      'order:251031000150006',
+    ])
+    // Across both streams no order is yielded twice, and no broker order id is on two orders but
+    // those of the ugly trades that share one (trades[14] has its key, the later ones their own).
+    const orders = [...trades.records, ...pending.records].filter((r) => r.entity === 'orders')
+    expect(new Set(orders.map((r) => r.sourceKey)).size).toBe(orders.length)
+    const ids = orders.map((r) => r.values.exchange_order_id).filter((id) => id !== undefined)
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i && id !== '251103000000001')).toEqual([])
+  })
+
+  it('skips a pending order only for a trade that lands: not for a rejected trade, nor without the trades file', async () => {
+    const tmp = await createTempDir()
+    dirs.push(tmp)
+    const trade = (over: Record<string, unknown>) => ({
+      symbol: 'SBIN',
+      entry_price: 612.4,
+      entry_time: '2025-11-03T09:15:05',
+      qty: 10,
+      status: 'open',
+      ...over,
+    })
+    const pendingOrder = (id: string) => ({
+      order_id: id,
+      symbol: 'SBIN-EQ',
+      qty: 10,
+      order_type: 'MARKET',
+      variety: 'AMO',
+      status: 'EXECUTED',
+      placed_at: '2025-10-31T16:02:11',
+    })
+    const dir = join(tmp.path, 'data')
+    await writeJsonFile(join(dir, 'trades_history.json'), {
+      trades: [
+        trade({ qty: 0, order_response: { nOrdNo: '1001' } }), // rejected: its order is not landed
+        trade({ order_response: { stat: 'Ok', nOrdNo: '1002', stCode: 200 } }),
+        trade({ entry_time: '2025-11-03T09:16:00', order_response: { orderId: '1002' } }), // same id again
+      ],
+      failed_orders: [],
+    })
+    await writeJsonFile(join(dir, 'pending_orders.json'), {
+      orders: [pendingOrder('1001'), pendingOrder('1002'), pendingOrder('1003')],
+    })
+    const src = await open({ dataDir: dir })
+    const trades = await readStream(src, 'trades_history')
+    expect(trades.rejects.map((r) => r.location.path)).toEqual(['trades[0].qty'])
+    expect(
+      trades.records
+        .filter((r) => r.entity === 'orders')
+        .map((r) => [r.sourceKey, r.values.exchange_order_id]),
+    ).toEqual([
+      ['order:1002', '1002'],
+      ['trade:SBIN:2025-11-03T09:16:00:buy', '1002'],
+    ])
+    const pending = await readStream(src, 'pending_orders')
+    expect(pending.records.map((r) => r.sourceKey)).toEqual(['order:1001', 'order:1003'])
+    expect(pending.duplicates.map((d) => [d.location.path, d.reason])).toEqual([
+      [
+        'orders[1]',
+        `same broker order id 1002 as the entry order of trades[1] in ${trades.records[0]!.location!.file} (order order:1002), which was kept`,
+      ],
+    ])
+
+    // Without trades_history.json (or with --pending-orders alone) every pending order lands, keyed
+    // as its trade's order will be: a later run with the trade updates that row.
+    const alone = await open({ pendingOrders: join(dir, 'pending_orders.json') })
+    expect((await readStream(alone, 'pending_orders')).records.map((r) => r.sourceKey)).toEqual([
+      'order:1001',
+      'order:1002',
+      'order:1003',
+    ])
+    // A trades_history.json that breaks off: the pending stream still reads, skipping the orders of
+    // the trades before the fault.
+    const history = join(dir, 'trades_history.json')
+    await truncateFile(history, (await readFile(history, 'utf8')).indexOf('2025-11-03T09:16:00'))
+    const broken = await open({ dataDir: dir })
+    await expect(readStream(broken, 'trades_history')).rejects.toThrow(/is not valid JSON after trades\[1\]/)
+    expect((await readStream(broken, 'pending_orders')).records.map((r) => r.sourceKey)).toEqual([
+      'order:1001',
+      'order:1003',
+    ])
+    await truncateFile(history, 20)
+    expect(
+      (await readStream(await open({ dataDir: dir }), 'pending_orders')).records.map((r) => r.sourceKey),
+    ).toEqual(['order:1001', 'order:1002', 'order:1003'])
   })
 
   it('reads the seed shapes: .NS symbols, float quantities, orderId responses, explicit side', async () => {
@@ -296,10 +446,10 @@ describe('json-files mapping', () => {
     const trades = await readStream(src, 'trades_history')
     expect(trades.records.map((r) => `${r.entity} ${r.sourceKey}`)).toEqual([
       'round_trips trade:RELIANCE:2025-10-27T09:15:00',
-      'orders trade:RELIANCE:2025-10-27T09:15:00:buy',
+      'orders order:BROKER-1001',
       'fills trade:RELIANCE:2025-10-27T09:15:00:buy',
       'round_trips trade:TCS:2025-10-20T09:15:00',
-      'orders trade:TCS:2025-10-20T09:15:00:buy',
+      'orders order:BROKER-1002',
       'fills trade:TCS:2025-10-20T09:15:00:buy',
       'orders trade:TCS:2025-10-20T09:15:00:sell',
       'fills trade:TCS:2025-10-20T09:15:00:sell',
@@ -347,6 +497,8 @@ describe('json-files mapping', () => {
     const [trades, pending] = await src.discover()
     expect(await src.count!(trades!)).toBe(26 + 3)
     expect(await src.count!(pending!)).toBe(12)
+    const withTrades = await open({ dataDir: await fixture('bot', true, true) })
+    expect(await withTrades.count!((await withTrades.discover())[1]!)).toBe(12 + 5)
   })
 
   it('throws from read on a truncated file after the batches before the cut', async () => {

@@ -10,9 +10,10 @@ import type {
 } from '@ledgerport/core'
 import { BatchBuilder, type Mapped } from './batch-builder.js'
 import { type JsonItem, readJsonItems } from './json-stream.js'
+import type { TradeOrderIds } from './order-keys.js'
 import { mapPendingOrder } from './pending-orders.js'
 import { SeenKeys } from './seen-keys.js'
-import { mapFailedOrder, mapTrade } from './trades-history.js'
+import { mapFailedOrder, mapTrade, tradesContext } from './trades-history.js'
 
 /** Options of the `json-files` source. */
 export interface JsonFilesOptions {
@@ -74,7 +75,11 @@ export class JsonFilesSource implements Source {
     const skip = startOf(from)
     const consumed: SectionCounts = {}
     const batch = new BatchBuilder(this.#context.batchSize)
-    const map = this.#mapper(stream.name, file.display)
+    const map = this.#mapper(
+      stream.name,
+      file.display,
+      stream.name === PENDING_ORDERS ? await this.#tradeOrderIds() : undefined,
+    )
     const checkpoint = (): Checkpoint => ({ file: file.display, ...consumed })
     for await (const item of readJsonItems(file.path, file.display, sectionsOf(stream.name))) {
       const section = item.section ?? defaultSection(stream.name)
@@ -88,15 +93,39 @@ export class JsonFilesSource implements Source {
   }
 
   /** A fresh mapper per read: de-duplication state starts empty and is rebuilt while skipping. */
-  #mapper(stream: string, display: string): (item: JsonItem) => Mapped {
+  #mapper(
+    stream: string,
+    display: string,
+    trades?: { file: string; orderIds: TradeOrderIds },
+  ): (item: JsonItem) => Mapped {
     const timezone = this.#context.timezone
     if (stream === TRADES_HISTORY) {
-      const context = { file: display, timezone, trades: new SeenKeys(), failedOrders: new SeenKeys() }
+      const context = tradesContext(display, timezone)
       return (item) =>
         item.section === 'failed_orders' ? mapFailedOrder(context, item) : mapTrade(context, item)
     }
-    const context = { file: display, timezone, seen: new SeenKeys() }
+    const context = { file: display, timezone, seen: new SeenKeys(), ...(trades ? { trades } : {}) }
     return (item) => mapPendingOrder(context, item)
+  }
+
+  /**
+   * The broker order ids of the orders the trades of this source's `trades_history.json` land as,
+   * found by mapping its trades as stream `trades_history` does (a rejected or duplicate trade has
+   * none). Read again for every read of `pending_orders`, so a trade the bot added since counts.
+   * A file that breaks off gives the ids before the fault (its own stream fails there).
+   */
+  async #tradeOrderIds(): Promise<{ file: string; orderIds: TradeOrderIds } | undefined> {
+    const file = (await this.#files()).find((f) => f.descriptor.name === TRADES_HISTORY)
+    if (!file) return undefined
+    const context = tradesContext(file.display, this.#context.timezone)
+    try {
+      for await (const item of readJsonItems(file.path, file.display, { sections: ['trades'] })) {
+        mapTrade(context, item)
+      }
+    } catch {
+      // Stream trades_history reports the fault; the trades before it stand.
+    }
+    return { file: file.display, orderIds: context.orderIds }
   }
 
   async #file(stream: StreamDescriptor): Promise<FileStream> {

@@ -2,6 +2,7 @@ import { mapVocabulary } from '@ledgerport/core'
 import type { Mapped } from './batch-builder.js'
 import { FieldReader, isObject, notAnObject } from './fields.js'
 import { type JsonItem, jsonPath } from './json-stream.js'
+import { brokerOrderKey, type TradeOrderIds } from './order-keys.js'
 import type { SeenKeys } from './seen-keys.js'
 import { ORDER_STATUS, orderType, SIDE } from './vocabularies.js'
 
@@ -11,10 +12,18 @@ export interface PendingContext {
   readonly timezone: string
   /** Broker order ids seen so far. */
   readonly seen: SeenKeys
+  /**
+   * The orders of the trades in `trades_history.json` next to this file, by broker order id: a
+   * pending order among them is the same broker order, which that file's trade gives in full.
+   */
+  readonly trades?: { readonly file: string; readonly orderIds: TradeOrderIds }
 }
 
 /**
- * One order of `pending_orders.json` → an order keyed by its broker order id. The bot writes no side:
+ * One order of `pending_orders.json` → an order keyed by its broker order id (`order:BROKER_ID`, the key
+ * a trade's order with that id has too), or a duplicate when a trade of `trades_history.json` already
+ * has that order (the executed order, with its round trip and fill, is the fuller record of it, so
+ * it is kept and this entry is skipped: the row does not flip between the two). The bot writes no side:
  * its entries are buys (`AMO` market or limit orders) and the sell engine registers its exits as
  * `REGULAR` `LIMIT` orders, so a missing side is `sell` for those and `buy` otherwise.
  */
@@ -53,7 +62,16 @@ export function mapPendingOrder(context: PendingContext, item: JsonItem): Mapped
   const reject = r.reject(context.file, path, 'orders', order)
   if (reject) return { reject }
 
-  const key = orderId !== undefined ? `pending:${orderId}` : `pending:${symbol!.raw}:${placedAt}`
+  const key = orderId !== undefined ? brokerOrderKey(orderId) : `pending:${symbol!.raw}:${placedAt}`
+  const trade = orderId === undefined ? undefined : context.trades?.orderIds.find(orderId)
+  if (trade) {
+    return {
+      duplicate: {
+        location,
+        reason: `same broker order id ${orderId} as the ${trade.role} order of trades[${trade.index}] in ${context.trades!.file} (order ${key}), which was kept`,
+      },
+    }
+  }
   const seen = context.seen.add(key, '', item.index)
   if ('duplicateOf' in seen || seen.ordinal > 1) {
     return {

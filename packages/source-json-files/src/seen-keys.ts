@@ -62,6 +62,30 @@ export class SeenKeys {
     return { ordinal: 1 }
   }
 
+  /**
+   * The position stored for a key, without recording it: that of the first record with this group
+   * and detail, or `undefined` when none was added.
+   */
+  find(group: string, detail = ''): number | undefined {
+    const detailHash = fnv1a(detail)
+    const crowded = this.#crowded.get(group)
+    if (crowded) {
+      const same = crowded.find((entry) =>
+        entry.detail === undefined ? entry.detailHash === detailHash : entry.detail === detail,
+      )
+      return same?.position
+    }
+    const hash = hash53(group) + 1
+    const mask = this.#hashes.length - 1
+    let slot = hash % this.#hashes.length
+    for (;;) {
+      const stored = this.#hashes[slot]!
+      if (stored === 0) return undefined
+      if (stored === hash) return this.#details[slot] === detailHash ? this.#positions[slot] : undefined
+      slot = (slot + 1) & mask
+    }
+  }
+
   #grow(): void {
     const hashes = this.#hashes
     const positions = this.#positions

@@ -3,7 +3,8 @@ import type { Mapped } from './batch-builder.js'
 import { decimalIdentity, percentToRatio, subtractDecimals } from './decimal-math.js'
 import { brokerOrderId, FieldReader, isObject, joinPath, notAnObject } from './fields.js'
 import { type JsonInput, type JsonItem, jsonPath } from './json-stream.js'
-import type { SeenKeys } from './seen-keys.js'
+import { brokerOrderKey, TradeOrderIds, type TradeOrderRole } from './order-keys.js'
+import { SeenKeys } from './seen-keys.js'
 
 /** `trades[].status` → `round_trips.status`. */
 export const TRADE_STATUS = {
@@ -29,14 +30,29 @@ export interface TradesContext {
   readonly trades: SeenKeys
   /** Failed orders seen so far, by key. */
   readonly failedOrders: SeenKeys
+  /** Broker order ids of the trades' orders so far, and which trade has each. */
+  readonly orderIds: TradeOrderIds
+}
+
+/** A fresh context for reading one `trades_history.json` from its start. */
+export function tradesContext(file: string, timezone: string): TradesContext {
+  return {
+    file,
+    timezone,
+    trades: new SeenKeys(),
+    failedOrders: new SeenKeys(),
+    orderIds: new TradeOrderIds(),
+  }
 }
 
 const ref = (entity: EntityRef['ref'], sourceKey: string): EntityRef => ({ ref: entity, sourceKey })
 
 /**
  * One trade of `trades_history.json` → a round trip, its entry order and fill, an order and fill per
- * re-entry, and (closed) the exit order and fill. Returns a reject (naming every bad field) or a
- * duplicate (same symbol, entry_time, entry_price and qty as an earlier trade) instead when it must.
+ * re-entry, and (closed) the exit order and fill. The entry and exit orders are keyed `order:BROKER_ID`
+ * when the broker's order id is known (the first trade with that id only), else by the trade's key.
+ * Returns a reject (naming every bad field) or a duplicate (same symbol, entry_time, entry_price and
+ * qty as an earlier trade) instead when it must.
  */
 export function mapTrade(context: TradesContext, item: JsonItem): Mapped {
   const path = jsonPath(item.section, item.index)
@@ -112,6 +128,14 @@ export function mapTrade(context: TradesContext, item: JsonItem): Mapped {
   }
   const key = `trade:${symbol!.symbol}:${entryTime}${seen.ordinal > 1 ? `:${seen.ordinal}` : ''}`
   const trip = ref('round_trips', key)
+  // An order the broker numbered is keyed by that number, as in pending_orders.json: one row for both.
+  const orderKey = (brokerId: string | undefined, role: TradeOrderRole, fallback: string): string =>
+    brokerId !== undefined && context.orderIds.claim(brokerId, item.index, role)
+      ? brokerOrderKey(brokerId)
+      : fallback
+  const entryOrderId = brokerOrderId(trade.order_response)
+  const entryKey = orderKey(entryOrderId, 'entry', `${key}:buy`)
+  const exitKey = closed ? orderKey(sellOrderId, 'exit', `${key}:sell`) : undefined
   const clean = symbol!.symbol
   const rawSymbol = symbol!.raw
   const records: CanonicalRecord[] = [
@@ -125,8 +149,8 @@ export function mapTrade(context: TradesContext, item: JsonItem): Mapped {
         direction: 'long',
         status,
         source_status: rawStatus ?? null,
-        entry_order_id: ref('orders', `${key}:buy`),
-        exit_order_id: closed ? ref('orders', `${key}:sell`) : null,
+        entry_order_id: ref('orders', entryKey),
+        exit_order_id: exitKey === undefined ? null : ref('orders', exitKey),
         quantity: qty,
         open_rate: entryPrice,
         close_rate: exitPrice,
@@ -141,7 +165,7 @@ export function mapTrade(context: TradesContext, item: JsonItem): Mapped {
     },
     {
       entity: 'orders',
-      sourceKey: `${key}:buy`,
+      sourceKey: entryKey,
       location,
       values: {
         symbol: clean,
@@ -152,7 +176,7 @@ export function mapTrade(context: TradesContext, item: JsonItem): Mapped {
         quantity: entryQty,
         filled_quantity: entryQty,
         avg_price: entryPrice,
-        exchange_order_id: brokerOrderId(trade.order_response),
+        exchange_order_id: entryOrderId,
         placed_at: entryTime,
         filled_at: entryTime,
       },
@@ -162,7 +186,7 @@ export function mapTrade(context: TradesContext, item: JsonItem): Mapped {
       sourceKey: `${key}:buy`,
       location,
       values: {
-        order_id: ref('orders', `${key}:buy`),
+        order_id: ref('orders', entryKey),
         symbol: symbol!.symbol,
         side: 'buy',
         price: entryPrice,
@@ -208,11 +232,11 @@ export function mapTrade(context: TradesContext, item: JsonItem): Mapped {
       },
     )
   }
-  if (closed) {
+  if (exitKey !== undefined) {
     records.push(
       {
         entity: 'orders',
-        sourceKey: `${key}:sell`,
+        sourceKey: exitKey,
         location,
         values: {
           symbol: clean,
@@ -235,7 +259,7 @@ export function mapTrade(context: TradesContext, item: JsonItem): Mapped {
         sourceKey: `${key}:sell`,
         location,
         values: {
-          order_id: ref('orders', `${key}:sell`),
+          order_id: ref('orders', exitKey),
           symbol: symbol!.symbol,
           side: 'sell',
           price: exitPrice,
