@@ -9,9 +9,9 @@ import { runsCommand } from './commands/data/runs.js'
 import { syncCommand } from './commands/data/sync.js'
 import { verifyCommand } from './commands/data/verify.js'
 import { migrateCommand } from './commands/migrate/index.js'
+import { loadDataConfig, loadSource } from './config-plugins.js'
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './output/exit-code.js'
 import { processTerminal, type Terminal } from './output/terminal.js'
-import { loadSource } from './using-data-run.js'
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string
@@ -32,7 +32,7 @@ export async function main(
   const from = fromArgument(argv)
   if (from) {
     try {
-      plugin = await loadSource(from)
+      plugin = await loadSource(from, await loadDataConfig(optionArgument(argv, '--config')))
     } catch (error) {
       terminal.err(terminal.style.red(`error: ${(error as Error).message}`))
       return EXIT_USAGE
@@ -98,7 +98,12 @@ function secretsInArgv(argv: ReadonlyArray<string>): string[] {
 function fromArgument(argv: ReadonlyArray<string>): string | undefined {
   const command = argv.slice(2).find((arg) => !arg.startsWith('-'))
   if (!command || !['run', 'verify', 'sync'].includes(command)) return undefined
-  const index = argv.findIndex((arg) => arg === '--from' || arg.startsWith('--from='))
+  return optionArgument(argv, '--from')
+}
+
+/** The value of a `--flag VALUE` or `--flag=VALUE` on the command line, read before it is parsed. */
+function optionArgument(argv: ReadonlyArray<string>, flag: string): string | undefined {
+  const index = argv.findIndex((arg) => arg === flag || arg.startsWith(`${flag}=`))
   if (index === -1) return undefined
   const arg = argv[index]!
   return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[index + 1]

@@ -1,6 +1,4 @@
 import {
-  loadSourcePlugin,
-  loadTargetPlugin,
   type PluginContext,
   PluginOptionError,
   parsePluginOptions,
@@ -11,6 +9,7 @@ import {
   type Target,
   urlSecrets,
 } from '@ledgerport/core'
+import { loadDataConfig, loadSource, loadTarget } from './config-plugins.js'
 import { type DataOptions, DEFAULT_TARGET_URL, pluginFlagValues } from './options/data-options.js'
 import { UsageError } from './output/exit-code.js'
 
@@ -31,11 +30,6 @@ export interface DataRun {
   readonly warnings: string[]
 }
 
-/** Loads a source plugin by `--from` (built-ins resolve from the CLI's own dependencies). */
-export function loadSource(from: string): Promise<SourcePlugin<any>> {
-  return loadSourcePlugin(from, { importer: (specifier) => import(specifier) })
-}
-
 /**
  * Opens the `--from` source and `--to` target of a data command, runs `work`, and closes both.
  * The target's canonical model is prepared first.
@@ -45,7 +39,8 @@ export async function usingDataRun<T>(
   work: (run: DataRun) => Promise<T>,
   prepare = true,
 ): Promise<T> {
-  const plugin = await loadSource(String(options.from))
+  const config = await loadDataConfig(options.config)
+  const plugin = await loadSource(String(options.from), config)
   let parsed: ReturnType<typeof parsePluginOptions<Record<string, unknown>>>
   try {
     parsed = parsePluginOptions(plugin.options, pluginFlagValues(plugin, options))
@@ -76,7 +71,7 @@ export async function usingDataRun<T>(
   let source: Source | undefined
   let target: Target | undefined
   try {
-    const targetPlugin = await loadTargetPlugin(targetUrl, { importer: (specifier) => import(specifier) })
+    const targetPlugin = await loadTarget(targetUrl, config)
     target = await targetPlugin.create(
       targetUrl,
       {

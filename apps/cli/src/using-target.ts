@@ -1,14 +1,19 @@
-import { loadTargetPlugin, redactSecrets, redactUrl, type Target, urlSecrets } from '@ledgerport/core'
+import { redactSecrets, redactUrl, type Target, urlSecrets } from '@ledgerport/core'
+import { loadDataConfig, loadTarget } from './config-plugins.js'
 
 /** Opens the `--to` target (canonical model prepared), runs `work`, closes it. */
 export async function usingTarget<T>(
-  options: { readonly to: string; readonly schema?: string | undefined },
+  options: {
+    readonly to: string
+    readonly schema?: string | undefined
+    readonly config?: string | undefined
+  },
   work: (target: Target, displayUrl: string) => Promise<T>,
 ): Promise<T> {
   const url = options.to
   let target: Target | undefined
   try {
-    const plugin = await loadTargetPlugin(url, { importer: (specifier) => import(specifier) })
+    const plugin = await loadTarget(url, await loadDataConfig(options.config))
     target = await plugin.create(url, options.schema ? { schema: options.schema } : {}, {
       timezone: 'UTC',
       batchSize: 5000,

@@ -336,4 +336,54 @@ describe('ledgerport verify and --schema (CLI)', () => {
       await temp.cleanup()
     }
   })
+
+  it('finds a source named in the config (plugins.sources), for run, --help and plugins', async () => {
+    const temp = await createTempDir()
+    try {
+      const { mkdir, writeFile } = await import('node:fs/promises')
+      await mkdir(join(temp.path, 'plugins'))
+      await writeFile(
+        join(temp.path, 'plugins', 'broker.mjs'),
+        `export const source = {
+  name: 'acme-broker',
+  summary: 'the desk broker export',
+  options: { desk: { type: 'string', description: 'desk code' } },
+  create: (options) => ({
+    discover: async () => [{ name: 'orders', entities: ['orders'] }],
+    async *read() {
+      yield {
+        checkpoint: { done: true },
+        records: [{ entity: 'orders', sourceKey: options.desk + '-1', values: { symbol: 'TCS', side: 'buy', status: 'filled', price: '3900.00' } }],
+      }
+    },
+    close: async () => {},
+  }),
+}
+`,
+      )
+      await writeFile(
+        join(temp.path, 'ledgerport.config.ts'),
+        `import { defineConfig } from '@ledgerport/core'
+export default defineConfig({ plugins: { sources: { broker: './plugins/broker.mjs' } } })
+`,
+      )
+      const help = await runCli(['run', '--from', 'broker', '--help'], { cwd: temp.path })
+      expect(help.stdout).toContain('--desk <value>')
+      const ran = await runCli(['run', '--from', 'broker', '--desk', 'fx', '--yes', '--json'], {
+        cwd: temp.path,
+      })
+      expect(ran.code, ran.stderr).toBe(0)
+      expect(JSON.parse(ran.stdout)).toMatchObject({ totals: { inserted: 1 } })
+      const listed = JSON.parse((await runCli(['plugins', '--json'], { cwd: temp.path })).stdout)
+      expect(listed.sources).toContainEqual(expect.objectContaining({ name: 'acme-broker', installed: true }))
+      const elsewhere = await runCli(
+        ['run', '--from', 'broker', '--config', join(temp.path, 'missing.config.ts'), '--yes'],
+        { cwd: temp.path },
+      )
+      expect(elsewhere.code).toBe(2)
+      expect(elsewhere.stderr).toContain('missing.config.ts')
+    } finally {
+      await temp.cleanup()
+    }
+  })
 })

@@ -14,6 +14,7 @@ import {
   createTempDir,
   fixtureObjectId,
   MONGO_USER_IDS,
+  type MongoTestDatabase,
   openTestTarget,
 } from '@ledgerport/test-kit'
 import { sql } from 'kysely'
@@ -72,6 +73,21 @@ describe.each<Engine>(['sqlite', 'postgres'])('mongo into %s', (engine) => {
         ...props,
       }).run()
       return { result, warnings }
+    } finally {
+      await src.close()
+    }
+  }
+
+  /** `verifyData` of the mongo source with these options against the current target. */
+  const verify = async (options: MongoOptions) => {
+    const src = await source.create(options, {
+      timezone: 'UTC',
+      batchSize: 100,
+      cwd: root.path,
+      warn: () => {},
+    })
+    try {
+      return await verifyData({ source: src, sourceName: 'mongo', target })
     } finally {
       await src.close()
     }
@@ -228,74 +244,73 @@ describe.each<Engine>(['sqlite', 'postgres'])('mongo into %s', (engine) => {
 
   it('verifies: counts and checksums match, against the server and against the files', async () => {
     for (const options of [{ sourceUrl: url }, { exportDir: await fixtureExportDir() }]) {
-      const src = await source.create(options, {
-        timezone: 'UTC',
-        batchSize: 100,
-        cwd: root.path,
-        warn: () => {},
-      })
-      try {
-        const verified = await verifyData({ source: src, sourceName: 'mongo', target })
-        expect(verified.error).toBeUndefined()
-        expect(verified.entities.map((e) => [e.entity, e.sourceCount, e.targetCount, e.ok])).toEqual([
-          ['users', 8, 8, true],
-          ['portfolio_snapshots', 7, 7, true],
-        ])
-        expect(verified.rejected).toBe(11)
-        expect(verified.ok).toBe(true)
-      } finally {
-        await src.close()
-      }
+      const verified = await verify(options)
+      expect(verified.error).toBeUndefined()
+      expect(verified.entities.map((e) => [e.entity, e.sourceCount, e.targetCount, e.ok])).toEqual([
+        ['users', 8, 8, true],
+        ['portfolio_snapshots', 7, 7, true],
+      ])
+      expect(verified.rejected).toBe(11)
+      expect(verified.ok).toBe(true)
     }
   })
 
-  it('syncs users edited in place on a server, and reads an unchanged users collection no further', async () => {
+  /**
+   * Runs `test` with `target` switched to a fresh target of this engine, and with a scratch MongoDB
+   * database when `withDatabase` (both dropped afterwards).
+   */
+  const inScratchTarget = async (test: (db: MongoTestDatabase) => Promise<void>, withDatabase = true) => {
     const other = await openTarget(engine)
     const previous = target
     target = other.target
-    const db = await createMongoDatabase()
-    const client = new MongoClient(db.url)
+    const db = withDatabase ? await createMongoDatabase() : undefined
     try {
-      const ids = [0, 1, 2].map((n) => fixtureObjectId('2025-01-01T00:00:00Z', n))
-      await db.insert(
-        'users',
-        ids.map((_id, n) => ({ _id, email: `user${n}@example.com`, name: `User ${n}` })),
-      )
-      const options = { sourceUrl: db.url, collections: ['users'] }
-      expect(counts((await migrate(options)).result)).toEqual({ users: 'Success 3 3 0 0 0 0' })
-      expect(counts((await migrate(options, { incremental: true })).result)).toEqual({
-        users: 'Success 0 0 0 0 0 0',
-      })
-      // An edit of the oldest user, which no checkpoint by _id could see.
-      const users = client.db(db.name).collection('users')
-      await users.deleteOne({ _id: ids[0] })
-      await users.insertOne({ _id: ids[0]!, email: 'user0@example.org', name: 'User 0' })
-      expect(counts((await migrate(options, { incremental: true })).result)).toEqual({
-        users: 'Success 3 0 1 2 0 0',
-      })
-      const row = await target.connection.db
-        .selectFrom('users')
-        .select('email')
-        .where('source_key', '=', `user:${hex(ids[0]!)}`)
-        .executeTakeFirstOrThrow()
-      expect(row.email).toBe('user0@example.org')
-      expect(counts((await migrate(options, { incremental: true })).result)).toEqual({
-        users: 'Success 0 0 0 0 0 0',
-      })
+      await test(db!)
     } finally {
-      await client.close()
-      await db.drop()
+      await db?.drop()
       target = previous
       await other.drop()
     }
+  }
+
+  it('syncs users edited in place on a server, and reads an unchanged users collection no further', async () => {
+    await inScratchTarget(async (db) => {
+      const client = new MongoClient(db.url)
+      try {
+        const ids = [0, 1, 2].map((n) => fixtureObjectId('2025-01-01T00:00:00Z', n))
+        await db.insert(
+          'users',
+          ids.map((_id, n) => ({ _id, email: `user${n}@example.com`, name: `User ${n}` })),
+        )
+        const options = { sourceUrl: db.url, collections: ['users'] }
+        expect(counts((await migrate(options)).result)).toEqual({ users: 'Success 3 3 0 0 0 0' })
+        expect(counts((await migrate(options, { incremental: true })).result)).toEqual({
+          users: 'Success 0 0 0 0 0 0',
+        })
+        // An edit of the oldest user, which no checkpoint by _id could see.
+        const users = client.db(db.name).collection('users')
+        await users.deleteOne({ _id: ids[0] })
+        await users.insertOne({ _id: ids[0]!, email: 'user0@example.org', name: 'User 0' })
+        expect(counts((await migrate(options, { incremental: true })).result)).toEqual({
+          users: 'Success 3 0 1 2 0 0',
+        })
+        const row = await target.connection.db
+          .selectFrom('users')
+          .select('email')
+          .where('source_key', '=', `user:${hex(ids[0]!)}`)
+          .executeTakeFirstOrThrow()
+        expect(row.email).toBe('user0@example.org')
+        expect(counts((await migrate(options, { incremental: true })).result)).toEqual({
+          users: 'Success 0 0 0 0 0 0',
+        })
+      } finally {
+        await client.close()
+      }
+    })
   })
 
   it('verifies references to users: a snapshot whose user was rejected is an orphan', async () => {
-    const other = await openTarget(engine)
-    const previous = target
-    target = other.target
-    const db = await createMongoDatabase()
-    try {
+    await inScratchTarget(async (db) => {
       const [kept, rejected] = [0, 1].map((n) => fixtureObjectId('2025-01-01T00:00:00Z', n))
       await db.insert('users', [
         { _id: kept, email: 'kept@example.com' },
@@ -313,31 +328,14 @@ describe.each<Engine>(['sqlite', 'postgres'])('mongo into %s', (engine) => {
       const options = { sourceUrl: db.url }
       const { result } = await migrate(options)
       expect(result.totals.rejected).toBe(1)
-      const src = await source.create(options, {
-        timezone: 'UTC',
-        batchSize: 100,
-        cwd: root.path,
-        warn: () => {},
-      })
-      try {
-        const verified = await verifyData({ source: src, sourceName: 'mongo', target })
-        expect(verified.orphans).toContainEqual({ check: 'portfolio_snapshots.user_id → users', count: 1 })
-        expect(verified.ok).toBe(false)
-      } finally {
-        await src.close()
-      }
-    } finally {
-      await db.drop()
-      target = previous
-      await other.drop()
-    }
+      const verified = await verify(options)
+      expect(verified.orphans).toContainEqual({ check: 'portfolio_snapshots.user_id → users', count: 1 })
+      expect(verified.ok).toBe(false)
+    })
   })
 
   it('resumes a stopped run from its checkpoint without losing or doubling a row', async () => {
-    const other = await openTarget(engine)
-    const previous = target
-    target = other.target
-    try {
+    await inScratchTarget(async () => {
       const stop = new AbortController()
       const first = await migrate(
         { sourceUrl: url },
@@ -357,9 +355,6 @@ describe.each<Engine>(['sqlite', 'postgres'])('mongo into %s', (engine) => {
         .where('source', '=', 'mongo')
         .executeTakeFirstOrThrow()
       expect(Number(rows.n)).toBe(8)
-    } finally {
-      target = previous
-      await other.drop()
-    }
+    }, false)
   })
 })

@@ -39,6 +39,10 @@ export function withDataOptions(command: Command, plugin: SourcePlugin<any> | un
     .option('--timezone <zone>', 'IANA zone of naive source times', 'UTC')
     .option('--batch-size <n>', 'records per batch', '5000')
     .option('--json', 'print a JSON report on stdout')
+    .option(
+      '--config <file>',
+      'config file whose plugins.sources / plugins.targets name your own plugins (default: ./ledgerport.config.ts if present)',
+    )
   for (const [name, spec] of Object.entries(plugin?.options ?? {})) {
     const flag = optionFlag(name, spec)
     const value = spec.type === 'boolean' ? '' : spec.type === 'string[]' ? ' <values...>' : ' <value>'

@@ -16,6 +16,16 @@ export interface LedgerportConfig {
   readonly databases?: Readonly<Record<string, DatabaseConfig>>
   /** The database used when no `--url`, `--db`, `--all` or `--glob` is given. Default is the first one. */
   readonly defaultDatabase?: string
+  /**
+   * Plugins of your own, so that data commands find them by name. Module specifiers: a package name,
+   * or a path relative to the config file.
+   */
+  readonly plugins?: {
+    /** Source plugins by `--from` name, e.g. `{ 'my-broker': './plugins/my-broker-source.ts' }`. */
+    readonly sources?: Readonly<Record<string, string>>
+    /** Target plugins, asked (by `accepts(url)`) before the built-in ones which takes a `--to` URL. */
+    readonly targets?: ReadonlyArray<string>
+  }
   /** Schema-migration settings. */
   readonly migrations?: {
     /** Default migrations folder. Default is `./migrations`. */

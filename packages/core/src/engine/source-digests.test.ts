@@ -1,6 +1,5 @@
 import { hash } from 'node:crypto'
-import { join } from 'node:path'
-import { createPostgresDatabase, createTempDir } from '@ledgerport/test-kit'
+import { createScratchDatabase } from '@ledgerport/test-kit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { connect } from '../db/connect.js'
 import type { CanonicalRecord } from '../model/canonical-record.js'
@@ -73,30 +72,13 @@ function digestingSource(rows: RawOrder[], mapped: number[]): Source {
   }
 }
 
-const ENGINES = [
-  {
-    name: 'sqlite',
-    open: async () => {
-      const dir = await createTempDir()
-      return { url: `sqlite:${join(dir.path, 't.db')}`, drop: dir.cleanup }
-    },
-  },
-  {
-    name: 'postgres',
-    open: async () => {
-      const database = await createPostgresDatabase('lp_digests')
-      return { url: database.url, drop: database.drop }
-    },
-  },
-] as const
-
-describe.each(ENGINES)('source digests on $name', ({ open }) => {
+describe.each(['sqlite', 'postgres'] as const)('source digests on %s', (engine) => {
   let target: SqlTarget
   let drop: () => Promise<void>
   let rows: RawOrder[]
 
   beforeEach(async () => {
-    const opened = await open()
+    const opened = await createScratchDatabase(engine)
     drop = opened.drop
     target = new SqlTarget({ connection: await connect(opened.url) })
     await target.prepare()

@@ -1,5 +1,4 @@
-import { join } from 'node:path'
-import { createPostgresDatabase, createTempDir } from '@ledgerport/test-kit'
+import { createScratchDatabase } from '@ledgerport/test-kit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { connect } from '../db/connect.js'
 import type { CanonicalRecord } from '../model/canonical-record.js'
@@ -51,29 +50,26 @@ function fleetSource(bots: ReadonlyArray<string>, options: FleetOptions = {}): S
   }
 }
 
-const engines: Array<{ name: string; open(): Promise<{ url: string; drop(): Promise<void> }> }> = [
-  {
-    name: 'sqlite',
-    open: async () => {
-      const dir = await createTempDir()
-      return { url: `sqlite:${join(dir.path, 't.db')}`, drop: dir.cleanup }
-    },
-  },
-  {
-    name: 'postgres',
-    open: async () => {
-      const database = await createPostgresDatabase('lp_verify')
-      return { url: database.url, drop: database.drop }
-    },
-  },
-]
+/** What verifying bot `a` (one bot row, three orders) reports when its rows match. */
+const BOT_A_OK = {
+  error: undefined,
+  ok: true,
+  entities: [
+    ['bots', 1, 1, true],
+    ['orders', 3, 3, true],
+  ],
+  streams: [
+    ['a/bot', 1, 1, true],
+    ['a/orders', 3, 3, true],
+  ],
+}
 
-describe.each(engines)('verifyData on $name', (engine) => {
+describe.each(['sqlite', 'postgres'] as const)('verifyData on %s', (engine) => {
   let target: SqlTarget
   let drop: () => Promise<void>
 
   beforeEach(async () => {
-    const database = await engine.open()
+    const database = await createScratchDatabase(engine)
     drop = database.drop
     target = new SqlTarget({ connection: await connect(database.url) })
     await target.prepare()
@@ -114,18 +110,7 @@ describe.each(engines)('verifyData on $name', (engine) => {
   it('verifies one bot of a target that holds several bots of the same source', async () => {
     await migrate(['a', 'b'], { orders: 3 })
     await migrate(['c'], { orders: 5 })
-    expect(summary(await verify(['a']))).toEqual({
-      error: undefined,
-      ok: true,
-      entities: [
-        ['bots', 1, 1, true],
-        ['orders', 3, 3, true],
-      ],
-      streams: [
-        ['a/bot', 1, 1, true],
-        ['a/orders', 3, 3, true],
-      ],
-    })
+    expect(summary(await verify(['a']))).toEqual(BOT_A_OK)
     const all = await verify(['a', 'b'])
     expect(all.ok).toBe(true)
     expect(all.entities.map((e) => [e.entity, e.targetCount])).toEqual([
@@ -188,25 +173,14 @@ describe.each(engines)('verifyData on $name', (engine) => {
     await migrate(['a', 'b'], { userId: '7' })
     const users = await target.connection.db.selectFrom('users').select(['source', 'source_stream']).execute()
     expect(users).toEqual([{ source: 'cli', source_stream: null }])
-    expect(summary(await verify(['a'], { userId: '7' }))).toEqual({
-      error: undefined,
-      ok: true,
-      entities: [
-        ['bots', 1, 1, true],
-        ['orders', 3, 3, true],
-      ],
-      streams: [
-        ['a/bot', 1, 1, true],
-        ['a/orders', 3, 3, true],
-      ],
-    })
+    expect(summary(await verify(['a'], { userId: '7' }))).toEqual(BOT_A_OK)
   })
 })
 
 describe('verifyData on a fleet of hundreds of bots', () => {
   it('verifies 600 bots (1,200 streams) at once, and one of them, without a statement per stream', async () => {
-    const dir = await createTempDir()
-    const target = new SqlTarget({ connection: await connect(`sqlite:${join(dir.path, 't.db')}`) })
+    const database = await createScratchDatabase('sqlite')
+    const target = new SqlTarget({ connection: await connect(database.url) })
     try {
       await target.prepare()
       const bots = Array.from({ length: 600 }, (_, i) => `bot${String(i).padStart(3, '0')}`)
@@ -244,7 +218,7 @@ describe('verifyData on a fleet of hundreds of bots', () => {
       ])
     } finally {
       await target.close()
-      await dir.cleanup()
+      await database.drop()
     }
   }, 60_000)
 })

@@ -113,59 +113,52 @@ const SQLITE: Dialect = {
  */
 export function canonicalModelMigrations(kind: 'postgres' | 'sqlite' | 'libsql'): MigrationProvider {
   const dialect = kind === 'postgres' ? POSTGRES : SQLITE
-  const up = model001Up(dialect)
-  const down = model001Down()
-  const expected = model001Columns()
-  const migration: ProvidedMigration = {
-    description: 'canonical model tables and the run ledger',
+  const migrations = {
+    '001_canonical_model': statementMigration(
+      'canonical model tables and the run ledger',
+      model001Up(dialect),
+      model001Down(),
+      model001Columns(),
+    ),
+    '002_source_digests': statementMigration(
+      'digests of the source rows each run mapped; indexes set aside during a load',
+      model002Up(),
+      ['drop table "ledgerport_deferred_indexes"', 'drop table "ledgerport_source_digests"'],
+      new Map([
+        [
+          'ledgerport_source_digests',
+          ['source', 'scope', 'stream', 'row_key', 'digest', 'records', 'run_id'],
+        ],
+        ['ledgerport_deferred_indexes', ['name', 'table_name', 'definition']],
+      ]),
+    ),
+    '003_users_firebase_uid': statementMigration(
+      "users.firebase_uid (seed 003's user lookup), indexed",
+      ['alter table "users" add column "firebase_uid" text', createIndex('users', ['firebase_uid'])],
+      ['drop index "users_firebase_uid_idx"', 'alter table "users" drop column "firebase_uid"'],
+      new Map([['users', ['firebase_uid']]]),
+    ),
+  }
+  return { getMigrations: async () => migrations }
+}
+
+/**
+ * A migration made of SQL statements. Its checksum is that of its SQL (so it changes if the generated
+ * SQL ever does); `verify` checks that every table has at least the `expected` columns.
+ */
+function statementMigration(
+  description: string,
+  up: ReadonlyArray<string>,
+  down: ReadonlyArray<string>,
+  expected: ReadonlyMap<string, string[]>,
+): ProvidedMigration {
+  return {
+    description,
     checksum: checksumText(`${up.join(';\n')};\n-- migrate:down\n${down.join(';\n')};\n`),
-    statements: { up, down },
+    statements: { up: [...up], down: [...down] },
     up: (db) => runAll(db, up),
     down: (db) => runAll(db, down),
     verify: (db) => verifyTables(db, expected),
-  }
-  const digestsUp = model002Up()
-  const digestsDown = ['drop table "ledgerport_deferred_indexes"', 'drop table "ledgerport_source_digests"']
-  const digests: ProvidedMigration = {
-    description: 'digests of the source rows each run mapped; indexes set aside during a load',
-    checksum: checksumText(`${digestsUp.join(';\n')};\n-- migrate:down\n${digestsDown.join(';\n')};\n`),
-    statements: { up: digestsUp, down: digestsDown },
-    up: (db) => runAll(db, digestsUp),
-    down: (db) => runAll(db, digestsDown),
-    verify: (db) =>
-      verifyTables(
-        db,
-        new Map([
-          [
-            'ledgerport_source_digests',
-            ['source', 'scope', 'stream', 'row_key', 'digest', 'records', 'run_id'],
-          ],
-          ['ledgerport_deferred_indexes', ['name', 'table_name', 'definition']],
-        ]),
-      ),
-  }
-  const firebaseUp = [
-    'alter table "users" add column "firebase_uid" text',
-    createIndex('users', ['firebase_uid']),
-  ]
-  const firebaseDown = [
-    'drop index "users_firebase_uid_idx"',
-    'alter table "users" drop column "firebase_uid"',
-  ]
-  const firebase: ProvidedMigration = {
-    description: "users.firebase_uid (seed 003's user lookup), indexed",
-    checksum: checksumText(`${firebaseUp.join(';\n')};\n-- migrate:down\n${firebaseDown.join(';\n')};\n`),
-    statements: { up: firebaseUp, down: firebaseDown },
-    up: (db) => runAll(db, firebaseUp),
-    down: (db) => runAll(db, firebaseDown),
-    verify: (db) => verifyTables(db, new Map([['users', ['firebase_uid']]])),
-  }
-  return {
-    getMigrations: async () => ({
-      '001_canonical_model': migration,
-      '002_source_digests': digests,
-      '003_users_firebase_uid': firebase,
-    }),
   }
 }
 

@@ -1,7 +1,7 @@
 import { BUILT_IN_SOURCES, BUILT_IN_TARGETS, type OptionSpecs, optionFlag } from '@ledgerport/core'
 import { Command } from 'commander'
+import { loadDataConfig, loadSource } from '../../config-plugins.js'
 import { renderTable } from '../../output/render-table.js'
-import { loadSource } from '../../using-data-run.js'
 import type { CommandContext } from '../migrate/command-context.js'
 
 /** `ledgerport plugins`: installed sources and targets, with their options. */
@@ -9,13 +9,19 @@ export function pluginsCommand(context: CommandContext): Command {
   return new Command('plugins')
     .description('list installed source and target plugins with their options')
     .option('--json', 'print JSON on stdout')
-    .action(async (options: { json?: boolean }) => {
+    .option(
+      '--config <file>',
+      'also list the plugins this config file names (default: ./ledgerport.config.ts if present)',
+    )
+    .action(async (options: { json?: boolean; config?: string }) => {
+      const config = await loadDataConfig(options.config)
+      const own = Object.keys(config.config.plugins?.sources ?? {})
       const describe = (specs: OptionSpecs<any>) =>
         Object.entries(specs).map(([name, spec]) => ({ flag: `--${optionFlag(name, spec)}`, ...spec }))
       const sources: Array<{ name: string; summary: string; installed: boolean; options: unknown[] }> = []
-      for (const name of ['synthetic', ...BUILT_IN_SOURCES]) {
+      for (const name of ['synthetic', ...BUILT_IN_SOURCES, ...own]) {
         try {
-          const plugin = await loadSource(name)
+          const plugin = await loadSource(name, config)
           sources.push({
             name: plugin.name,
             summary: plugin.summary,
@@ -25,7 +31,9 @@ export function pluginsCommand(context: CommandContext): Command {
         } catch {
           sources.push({
             name,
-            summary: `not installed (@ledgerport/source-${name})`,
+            summary: own.includes(name)
+              ? `cannot be loaded (${config.config.plugins?.sources?.[name]}, named in ${config.file})`
+              : `not installed (@ledgerport/source-${name})`,
             installed: false,
             options: [],
           })
