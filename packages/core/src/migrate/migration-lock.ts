@@ -20,8 +20,13 @@ export interface MigrationLockOptions {
 
 /** A held migration lock. */
 export interface MigrationLock {
-  /** Extends a lease (SQLite/libSQL); a no-op on PostgreSQL, whose lock lives as long as the session. */
-  heartbeat(): Promise<void>
+  /**
+   * Extends a lease (SQLite/libSQL), through `executor` when given (a migration's transaction, so the
+   * lease commits fresh with it); a no-op on PostgreSQL, whose lock lives as long as the session.
+   *
+   * @throws {MigrationLockLostError} when another process took the lease over (it had expired).
+   */
+  heartbeat(executor?: Kysely<any>): Promise<void>
   /** Releases the lock. */
   release(): Promise<void>
 }
@@ -29,6 +34,11 @@ export interface MigrationLock {
 /** Thrown when the lock could not be had within the timeout. */
 export class MigrationLockTimeoutError extends Error {
   override readonly name = 'MigrationLockTimeoutError'
+}
+
+/** Thrown when a lease expired and another process took the lock over: stop migrating. */
+export class MigrationLockLostError extends Error {
+  override readonly name = 'MigrationLockLostError'
 }
 
 const LOCK_CLASS = 0x4c50 // 'LP': the first key of ledgerport's two-key advisory locks
@@ -132,9 +142,9 @@ async function acquireLease(db: Kysely<any>, options: MigrationLockOptions): Pro
   }
   const mine = { pid: process.pid, host: hostname() }
   return {
-    heartbeat: async () => {
+    heartbeat: async (executor = db) => {
       const now = Date.now()
-      await db
+      const [result] = await executor
         .updateTable(options.table)
         .set({
           heartbeat_at: new Date(now).toISOString(),
@@ -144,6 +154,12 @@ async function acquireLease(db: Kysely<any>, options: MigrationLockOptions): Pro
         .where('pid', '=', mine.pid)
         .where('host', '=', mine.host)
         .execute()
+      if (Number(result?.numUpdatedRows ?? 0) === 0) {
+        const holder = await readHolder(executor, options.table, options.name)
+        throw new MigrationLockLostError(
+          `The migration lock's lease (${options.leaseMs} ms) ran out and ${holder ? heldBy(holder) : 'nobody'} holds it now: stopped before changing anything more. Run again; give a longer lease if one migration takes longer.`,
+        )
+      }
     },
     release: async () => {
       await db

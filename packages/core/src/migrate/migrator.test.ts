@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { connect, type DatabaseConnection } from '../db/connect.js'
 import { tableExists } from '../db/table-exists.js'
 import { FolderMigrationProvider } from './folder-migration-provider.js'
-import { NO_MIGRATIONS } from './migration.js'
+import { DEFAULT_MIGRATION_LOCK_TABLE, NO_MIGRATIONS } from './migration.js'
 import { Migrator, type MigratorProps } from './migrator.js'
 
 const CREATE_TRADES = `-- Description: trades table
@@ -322,6 +322,36 @@ describe.each(TEST_ENGINES)('Migrator on %s', (engine) => {
     expect(result.error?.message).toContain('except what it did outside a transaction')
     expect(await exists('outside')).toBe(true)
     expect((await ledger()).map((r) => r.name)).not.toContain('004_no_tx')
+  })
+
+  it('stops, keeping nothing of the migration, when its lease ran out and another process took the lock', async () => {
+    const made = (table: string) => async (db: Kysely<any>) => {
+      await db.schema.createTable(table).addColumn('id', 'integer').execute()
+    }
+    const provider = {
+      getMigrations: async () => ({
+        '001_slow': {
+          up: async (db: Kysely<any>) => {
+            await made('slow_made')(db)
+            // Meanwhile its lease (SQLite/libSQL) expired and another process took the lock over.
+            if (connection.kind !== 'postgres')
+              await db.updateTable(DEFAULT_MIGRATION_LOCK_TABLE).set({ pid: 1, host: 'other-host' }).execute()
+          },
+        },
+        '002_after': { up: made('after_made') },
+      }),
+    }
+    const result = await new Migrator({ connection, provider, lockTimeoutMs: 5_000 }).migrateToLatest()
+    if (connection.kind === 'postgres') {
+      // An advisory lock lives as long as the session: there is no lease to lose.
+      expect(result.error).toBeUndefined()
+      return
+    }
+    expect(result.error?.message).toContain("The migration lock's lease")
+    expect(result.error?.message).toContain('other-host')
+    expect(result.results.map((r) => r.status)).toEqual(['Error', 'NotExecuted'])
+    expect(await exists('slow_made')).toBe(false)
+    expect(await exists('after_made')).toBe(false)
   })
 
   it('accepts any Kysely MigrationProvider', async () => {

@@ -403,7 +403,7 @@ export class Migrator {
           if (event.level === 'error') failedSql = event.query.sql
         })
         try {
-          await this.#apply(db, step)
+          await this.#apply(db, step, lock)
         } catch (error) {
           results[index] = { migrationName: step.name, direction: step.direction, status: 'Error' }
           const where = step.migration.file ?? step.name
@@ -431,7 +431,7 @@ export class Migrator {
     return outcome.error ? { ...outcome, results } : outcome
   }
 
-  async #apply(db: Kysely<any>, step: Step): Promise<void> {
+  async #apply(db: Kysely<any>, step: Step, lock: MigrationLock): Promise<void> {
     const started = performance.now()
     const record = async (executor: Kysely<any>): Promise<void> => {
       if (step.direction === 'Down') return this.#ledger.delete(executor, step.name)
@@ -446,10 +446,14 @@ export class Migrator {
     if (step.migration.transaction === false) {
       await runStep(db, step)
       await record(db)
+      await lock.heartbeat()
       return
     }
     await db.transaction().execute(async (trx) => {
       await runStep(trx, step)
+      // Renewed in the migration's own transaction: a migration longer than the lease commits it
+      // fresh, so a process that waited for SQLite's write lock finds it held, not expired.
+      await lock.heartbeat(trx)
       await record(trx)
     })
   }
