@@ -53,7 +53,17 @@ export class FolderMigrationProvider implements MigrationProvider {
       if (match[3] === 'sql') {
         const version = name.split('_')[0]!
         const rollback = rollbacks.get(name) ?? rollbacks.get(version)
-        migrations[name] = { ...sqlFileMigration(file, text, rollback), checksum: checksumText(text) }
+        migrations[name] = {
+          ...sqlFileMigration(file, text, rollback),
+          // The rollback twin is part of the migration: editing or removing it is an edit too.
+          // Ledger rows written before the twin counted hold the file's own checksum: still accepted.
+          ...(rollback === undefined
+            ? { checksum: checksumText(text) }
+            : {
+                checksum: checksumText(`${text}\n-- rollback twin --\n${rollback}`),
+                acceptedChecksums: [checksumText(text)],
+              }),
+        }
       } else {
         migrations[name] = { ...(await importMigrationModule(file)), file, checksum: checksumText(text) }
       }

@@ -26,6 +26,11 @@ export interface ProvidedMigration extends Migration {
   file?: string
   /** sha256 of its source with line endings normalised. Computed from `up`/`down` when absent. */
   checksum?: string
+  /**
+   * Checksums an older rule gave this same migration (a SQL file's before its rollback twin was
+   * covered): a ledger row holding one of them is not taken for an edit.
+   */
+  acceptedChecksums?: ReadonlyArray<string>
   /** For SQL files: the statements of each direction, as written. */
   statements?: { readonly up: ReadonlyArray<string>; readonly down?: ReadonlyArray<string> }
 }

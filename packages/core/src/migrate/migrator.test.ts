@@ -11,6 +11,7 @@ import { type Kysely, sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { connect, type DatabaseConnection } from '../db/connect.js'
 import { tableExists } from '../db/table-exists.js'
+import { checksumText } from './checksum.js'
 import { FolderMigrationProvider } from './folder-migration-provider.js'
 import { DEFAULT_MIGRATION_LOCK_TABLE, NO_MIGRATIONS } from './migration.js'
 import { Migrator, type MigratorProps } from './migrator.js'
@@ -188,6 +189,26 @@ describe.each(TEST_ENGINES)('Migrator on %s', (engine) => {
     const after = await migrator().migrateToLatest()
     expect(after.error).toBeUndefined()
     expect(after.results.map((r) => r.migrationName)).toEqual(['004_more'])
+  })
+
+  it("takes an edit of an applied migration's rollback twin for an edit, and accepts ledgers from before", async () => {
+    await migrator().migrateToLatest()
+    const state = async () =>
+      (await migrator().list()).migrations.find((m) => m.name === '002_add_hybrid_sl')?.state
+    expect(await state()).toBe('Applied')
+    await write('rollback/002_rollback_hybrid_sl.sql', ROLLBACK_HYBRID_SL.replace('hybrid', 'hybrid_v2'))
+    expect(await state()).toBe('Changed')
+    expect((await migrator().migrateToLatest()).error?.message).toContain('002_add_hybrid_sl.sql was edited')
+    await write('rollback/002_rollback_hybrid_sl.sql', ROLLBACK_HYBRID_SL)
+    expect(await state()).toBe('Applied')
+    // A ledger row written when only the migration file itself was checksummed still matches.
+    await connection.db
+      .updateTable('ledgerport_migrations')
+      .set({ checksum: checksumText(ADD_HYBRID_SL) })
+      .where('name', '=', '002_add_hybrid_sl')
+      .execute()
+    expect(await state()).toBe('Applied')
+    expect((await migrator().verify()).error).toBeUndefined()
   })
 
   it('fails a down before anything runs when a migration has no down', async () => {

@@ -312,7 +312,7 @@ export class Migrator {
             status: 'Repaired',
             message: 'file is gone: ledger row removed',
           })
-        } else if (checksumOf(migration) !== entry.checksum) {
+        } else if (!checksumMatches(migration, entry.checksum)) {
           await this.#ledger.updateChecksum(db, entry.name, checksumOf(migration))
           results.push({
             migrationName: entry.name,
@@ -338,7 +338,7 @@ export class Migrator {
           results.push({ migrationName: entry.name, direction: 'Up', status: 'VerifyFailed', message })
         }
         if (!migration) fail('applied, but its file is missing')
-        else if (checksumOf(migration) !== entry.checksum) {
+        else if (!checksumMatches(migration, entry.checksum)) {
           fail(
             `edited since applied: checksum ${short(entry.checksum)} applied, ${short(checksumOf(migration))} now`,
           )
@@ -588,7 +588,7 @@ export class Migrator {
     for (const entry of ledger) {
       const migration = migrations[entry.name]
       if (!migration) problems.push(`${entry.name} was applied but its file is missing`)
-      else if (checksumOf(migration) !== entry.checksum) {
+      else if (!checksumMatches(migration, entry.checksum)) {
         problems.push(
           `${migration.file ?? entry.name} was edited after it was applied (checksum ${short(entry.checksum)} applied, ${short(checksumOf(migration))} now)`,
         )
@@ -678,7 +678,7 @@ function describe(
       ? 'Pending'
       : !migration
         ? 'Missing'
-        : entry.checksum === checksum
+        : checksumMatches(migration, entry.checksum)
           ? 'Applied'
           : 'Changed'
     const description = migration?.description ?? entry?.description ?? undefined
@@ -713,6 +713,11 @@ function statementsOf(step: Step): string[] {
 
 function checksumOf(migration: Migration & { checksum?: string }): string {
   return migration.checksum ?? checksumText(`${migration.up.toString()}\n${migration.down?.toString() ?? ''}`)
+}
+
+/** Whether a ledger row's checksum is the migration's, by the current rule or an older one. */
+function checksumMatches(migration: ProvidedMigration, stored: string): boolean {
+  return stored === checksumOf(migration) || Boolean(migration.acceptedChecksums?.includes(stored))
 }
 
 function short(checksum: string): string {
