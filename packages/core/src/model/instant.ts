@@ -84,25 +84,10 @@ function fromText(text: string, zone: Zone): ParsedInstant {
   if (utc) {
     // Already `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (what most sources hand over): checked, not recomputed.
     const [, y, mo, d, h, mi, s, fraction] = utc
-    const year = Number(y)
-    const month = Number(mo)
-    if (
-      year >= 1 &&
-      month >= 1 &&
-      month <= 12 &&
-      Number(d) >= 1 &&
-      Number(d) <= daysInMonth(year, month) &&
-      Number(h) <= 23 &&
-      Number(mi) <= 59 &&
-      Number(s) <= 59
-    ) {
-      if (fraction === undefined) return { instant: text, naive: false }
-      const kept = fraction.replace(/\.?0+$/, '')
-      return {
-        instant: kept.length === fraction.length ? text : `${text.slice(0, 19)}${kept}Z`,
-        naive: false,
-      }
-    }
+    checkFields(text, Number(y), Number(mo), Number(d), Number(h), Number(mi), Number(s))
+    if (fraction === undefined) return { instant: text, naive: false }
+    const kept = fraction.replace(/\.?0+$/, '')
+    return { instant: kept.length === fraction.length ? text : `${text.slice(0, 19)}${kept}Z`, naive: false }
   }
   const trimmed = text.trim()
   const match = DATE_TIME.exec(trimmed)
@@ -119,12 +104,7 @@ function fromText(text: string, zone: Zone): ParsedInstant {
   const hour = Number(h)
   const minute = Number(mi)
   const second = Number(s)
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
-    throw new InstantError(`${describeValue(text)} is not a valid date`)
-  }
-  if (hour > 23 || minute > 59 || second > 59) {
-    throw new InstantError(`${describeValue(text)} is not a valid time of day`)
-  }
+  checkFields(text, year, month, day, hour, minute, second)
   const fraction = fractionDigits.slice(0, 6)
   const wall = daysFromCivil(year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second
   if (offsetText !== undefined) {
@@ -132,6 +112,24 @@ function fromText(text: string, zone: Zone): ParsedInstant {
     return { instant: format(wall - offset, fraction, text), naive: false }
   }
   return { instant: format(zone.resolve(wall), fraction, text), naive: true }
+}
+
+/** Throws unless the fields make a real date (years 0001–9999) and time of day. */
+function checkFields(
+  text: string,
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+): void {
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    throw new InstantError(`${describeValue(text)} is not a valid date`)
+  }
+  if (hour > 23 || minute > 59 || second > 59) {
+    throw new InstantError(`${describeValue(text)} is not a valid time of day`)
+  }
 }
 
 function parseOffset(offsetText: string, original: string): number {

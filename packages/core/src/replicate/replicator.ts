@@ -155,6 +155,17 @@ interface TableJob {
   readonly signature: string | null
 }
 
+/** The registry fields of a table that stay the same through its copy. */
+function registryBase(job: TableJob) {
+  const { plan } = job
+  return {
+    table: plan.table.name,
+    stateTable: plan.stateTable,
+    schemaHash: plan.schemaHash,
+    sourceSignature: job.signature,
+  }
+}
+
 /**
  * Mirrors tables as they are (no canonical mapping) from one database to another: SQLite, libSQL and
  * PostgreSQL in any direction. The first run creates each table from the source schema and copies
@@ -410,13 +421,7 @@ export class Replicator {
     const name = plan.table.name
     if (entry) Object.assign(counts, pickCounts(entry.counts))
     let after = entry ? decodeKey(entry.lastKey) : undefined
-    const base = {
-      table: name,
-      stateTable: plan.stateTable,
-      schemaHash: plan.schemaHash,
-      tableHash: null,
-      sourceSignature: job.signature,
-    }
+    const base = { ...registryBase(job), tableHash: null }
     if (!entry && !props.dryRun) {
       await writer.transaction(async (tx) => {
         await writer.create(tx)
@@ -526,13 +531,7 @@ export class Replicator {
     let stateBefore = resuming ? (entry.counts.stateBefore ?? 0) : await writer.stateCount(db)
     let matched = resuming ? (entry.counts.matched ?? 0) : 0
     let after = resuming ? decodeKey(entry.lastKey) : undefined
-    const base = {
-      table: name,
-      stateTable: plan.stateTable,
-      schemaHash: plan.schemaHash,
-      tableHash: null,
-      sourceSignature: job.signature,
-    }
+    const base = { ...registryBase(job), tableHash: null }
     const pending = new PendingChanges()
     let pendingRejects: Reject[] = []
     let sinceCheckpoint = 0
@@ -692,12 +691,7 @@ export class Replicator {
     const started = performance.now()
     const { plan, writer, counts } = job
     const name = plan.table.name
-    const base = {
-      table: name,
-      stateTable: plan.stateTable,
-      schemaHash: plan.schemaHash,
-      sourceSignature: job.signature,
-    }
+    const base = registryBase(job)
     const readAll = async (
       write: ((rows: EncodedRows) => Promise<void>) | undefined,
     ): Promise<{ tableHash: string; accepted: number; read: number; rejects: Reject[] }> => {
