@@ -3,7 +3,7 @@
 # bot's JSON files and paper-trading folder into the canonical model in ./ledgerport.db and verify.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ledgerport() { node apps/cli/dist/bin.js "$@"; }
+ledgerport() { node apps/ledgerport/dist/bin.js "$@"; }
 
 echo "== schema migrations on a bot database (sqlite:./bot.db) =="
 ledgerport migrate latest --url sqlite:./bot.db --migrations examples/migrations

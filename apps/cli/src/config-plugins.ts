@@ -7,9 +7,11 @@ import {
   type SourcePlugin,
   type TargetPlugin,
 } from '@ledgerport/core'
+import { BUILT_IN_TARGETS, builtInSourcePackage, syntheticSourceModule } from './built-in-plugins.js'
+import { importPackage } from './optional-package.js'
 import { UsageError } from './output/exit-code.js'
 
-const importer = (specifier: string) => import(specifier)
+const importer = (specifier: string) => importPackage(specifier)
 
 /** The config of a data command: `--config FILE`, else `./ledgerport.config.ts` if present, else none. */
 export async function loadDataConfig(file: string | undefined): Promise<LoadedConfig> {
@@ -23,9 +25,14 @@ export async function loadDataConfig(file: string | undefined): Promise<LoadedCo
 /** Loads `--from`: a source the config's `plugins.sources` names, else a built-in name, a package or a path. */
 export function loadSource(from: string, loaded: LoadedConfig): Promise<SourcePlugin<any>> {
   const configured = loaded.config.plugins?.sources?.[from]
-  return configured
-    ? loadSourcePlugin(specifierOf(loaded, configured), { importer, cwd: loaded.dir })
-    : loadSourcePlugin(from, { importer })
+  if (configured) return loadSourcePlugin(specifierOf(loaded, configured), { importer, cwd: loaded.dir })
+  if (from === 'synthetic')
+    return loadSourcePlugin(from, {
+      importer: () => syntheticSourceModule(),
+      packageName: '@ledgerport/core/testing',
+    })
+  const packageName = builtInSourcePackage(from)
+  return loadSourcePlugin(from, { importer, ...(packageName ? { packageName } : {}) })
 }
 
 /** Loads the target plugin of a `--to` URL: the config's `plugins.targets` first, then the built-in ones. */
@@ -38,7 +45,7 @@ export async function loadTarget(url: string, loaded: LoadedConfig): Promise<Tar
     })
     if (plugin.accepts(url)) return plugin
   }
-  return loadTargetPlugin(url, { importer })
+  return loadTargetPlugin(url, { importer, candidates: BUILT_IN_TARGETS })
 }
 
 /** A module specifier of the config: a path is relative to the config file, a package name stays. */

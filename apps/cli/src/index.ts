@@ -1,1 +1,2 @@
 export * from './main.js'
+export type { ModuleImporter } from './optional-package.js'

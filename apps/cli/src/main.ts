@@ -10,11 +10,21 @@ import { syncCommand } from './commands/data/sync.js'
 import { verifyCommand } from './commands/data/verify.js'
 import { migrateCommand } from './commands/migrate/index.js'
 import { loadDataConfig, loadSource } from './config-plugins.js'
+import { type ModuleImporter, setPackageImporter } from './optional-package.js'
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './output/exit-code.js'
 import { processTerminal, type Terminal } from './output/terminal.js'
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string
+}
+
+/** Options of {@link main}. */
+export interface MainOptions {
+  /**
+   * Imports installed packages (plugins, `@ledgerport/replicate`). The `ledgerport` bundle passes
+   * its own `import`, so the plugins it depends on resolve from it. Default is this package's `import`.
+   */
+  readonly importer?: ModuleImporter
 }
 
 /**
@@ -25,7 +35,9 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 export async function main(
   argv: ReadonlyArray<string>,
   terminal: Terminal = processTerminal(),
+  options: MainOptions = {},
 ): Promise<number> {
+  if (options.importer) setPackageImporter(options.importer)
   let exitCode = EXIT_OK
   // A source's own flags depend on --from, so the plugin loads before the command line is parsed.
   let plugin: SourcePlugin<any> | undefined

@@ -1,10 +1,4 @@
 export { BybitV2Source, STREAM_ENTITIES, source } from './bybit-v2-source.js'
-export {
-  JsonSyntaxError,
-  type LosslessJson,
-  type LosslessJsonResult,
-  parseJsonLossless,
-} from './lossless-json.js'
 export { isClosedTrade, keys, resolveOrderKeys } from './source-keys.js'
 export { type BybitV2Options, V2_COLUMNS, V2_TABLES, V2Database, type V2Table } from './v2-database.js'
 export {

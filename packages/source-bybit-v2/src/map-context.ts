@@ -6,8 +6,9 @@ import type {
   Reject,
   SourceLocation,
 } from '@ledgerport/core'
+import { formatIssues } from '@ledgerport/source-kit'
 import type { ReadNotes } from './read-notes.js'
-import { plainRow, type ReadJson, type RowReader } from './row-reader.js'
+import { plainRow, plainValue, type ReadJson, type RowReader } from './row-reader.js'
 import { keys } from './source-keys.js'
 import type { V2Row, V2Table } from './v2-database.js'
 
@@ -48,8 +49,8 @@ export function rowLocation(context: MapContext, id: string): SourceLocation {
  * all, and says what to do.
  */
 export function rejectRow(context: MapContext, id: string, reader: RowReader, row: V2Row): Reject {
-  const [first] = reader.problems
-  const all = reader.problems.map((p) => `${p.field}: ${p.reason}`).join('; ')
+  const [first] = reader.issues
+  const all = formatIssues(reader.issues)
   return {
     location: rowLocation(context, id),
     ...(first ? { field: first.field } : {}),
@@ -98,7 +99,7 @@ export function jsonValue(read: ReadJson | null, extra: Record<string, unknown>,
  */
 export function buildExtra(reader: RowReader, fields: Record<string, unknown>): Record<string, unknown> {
   const extra: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries({ ...fields, ...reader.rest() }))
+  for (const [key, value] of Object.entries({ ...fields, ...reader.rest(plainValue) }))
     if (value !== null && value !== undefined) extra[key] = value
   if (Object.keys(reader.raw).length > 0) extra.v2_raw = { ...reader.raw }
   return extra

@@ -53,15 +53,14 @@ export function mapOrder(row: V2Row, links: OrderLinks, context: MapContext): Ma
   const parentOrderId = r.text('parent_order_id', { unset: true })
   const createdAt = r.instant('created_at')
   const updatedAt = r.instant('updated_at')
-  if (symbolRaw === null) r.problems.push({ field: 'symbol', reason: 'is missing (NULL)' })
-  if (side.value === null)
-    r.problems.push({ field: 'side', reason: `${JSON.stringify(side.raw)} is not Buy or Sell` })
+  if (symbolRaw === null) r.issue('symbol', 'is missing (NULL)')
+  if (side.value === null) r.issue('side', `${JSON.stringify(side.raw)} is not Buy or Sell`)
   if (status.value === null)
-    r.problems.push({
-      field: 'status',
-      reason: `${JSON.stringify(status.sourceStatus)} is not a Bybit order status (${Object.keys(ORDER_STATUS).join(', ')})`,
-    })
-  if (r.problems.length > 0) return { records: [], rejects: [rejectRow(context, id, r, row)] }
+    r.issue(
+      'status',
+      `${JSON.stringify(status.sourceStatus)} is not a Bybit order status (${Object.keys(ORDER_STATUS).join(', ')})`,
+    )
+  if (r.issues.length > 0) return { records: [], rejects: [rejectRow(context, id, r, row)] }
 
   const roundTrip = roundTripRef(tradeId, links.trades, context, id)
   const parentKey = parentOrderId !== null ? links.orders.get(parentOrderId) : undefined

@@ -35,7 +35,7 @@ export function mapSignal(row: V2Row, context: MapContext): MapResult {
   const errorMessage = r.text('error_message')
   const createdAt = r.instant('created_at')
   const processedAt = r.instant('processed_at')
-  if (r.problems.length > 0) return { records: [], rejects: [rejectRow(context, id, r, row)] }
+  if (r.issues.length > 0) return { records: [], rejects: [rejectRow(context, id, r, row)] }
   // signal_type is kept as it is in its own column: its spelling needs no v2_raw entry.
   delete r.raw.signal_type
   noteJson(context, id, r)

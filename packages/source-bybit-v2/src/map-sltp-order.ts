@@ -49,7 +49,7 @@ export function mapSltpOrder(row: V2Row, links: OrderLinks, context: MapContext)
   const originalTakeProfit = r.decimal('original_take_profit', { unset: true })
   const errorMessage = r.text('error_message')
   const extraData = r.json('extra_data')
-  if (r.problems.length > 0) return { records: [], rejects: [rejectRow(context, id, r, row)] }
+  if (r.issues.length > 0) return { records: [], rejects: [rejectRow(context, id, r, row)] }
 
   const roundTrip = roundTripRef(tradeId, links.trades, context, id)
   noteJson(context, id, r)

@@ -62,7 +62,7 @@ export function mapTradeHistory(row: V2Row, links: TradeHistoryLinks, context: M
   const cumExecFee = r.decimal('cum_exec_fee')
   const triggerPrice = r.decimal('trigger_price', { unset: true })
   const triggerBy = r.vocab('trigger_by', TRIGGER_BY, { unset: true })
-  if (r.problems.length > 0) return { records: [], rejects: [rejectRow(context, id, r, row)] }
+  if (r.issues.length > 0) return { records: [], rejects: [rejectRow(context, id, r, row)] }
   const orderKey = orderId === null ? undefined : links.orders.get(orderId)
   if (orderId !== null && orderKey === undefined)
     context.notes.add(

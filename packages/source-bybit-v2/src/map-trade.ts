@@ -60,10 +60,9 @@ export function mapTrade(row: V2Row, links: TradeLinks, context: MapContext): Ma
   const userId = r.integer('user_id')
   const createdAt = r.instant('created_at')
   const closedAt = r.instant('closed_at')
-  if (symbolRaw === null) r.problems.push({ field: 'symbol', reason: 'is missing (NULL)' })
-  if (side.value === null)
-    r.problems.push({ field: 'side', reason: `${JSON.stringify(side.raw)} is not Buy or Sell` })
-  if (r.problems.length > 0) return { records: [], rejects: [rejectRow(context, id, r, row)] }
+  if (symbolRaw === null) r.issue('symbol', 'is missing (NULL)')
+  if (side.value === null) r.issue('side', `${JSON.stringify(side.raw)} is not Buy or Sell`)
+  if (r.issues.length > 0) return { records: [], rejects: [rejectRow(context, id, r, row)] }
 
   const notes = context.notes
   const roundTripStatus = status.value ?? 'failed'

@@ -26,10 +26,7 @@ export function mapTradingSession(
   const id = r.id('id') ?? ''
   const sessionId = r.text('session_id', { unset: true })
   if (sessionId === null) {
-    r.problems.push({
-      field: 'session_id',
-      reason: 'is empty, and trades link sessions by it; give the session an id',
-    })
+    r.issue('session_id', 'is empty, and trades link sessions by it; give the session an id')
     return { records: [], rejects: [rejectRow(context, id, r, row)] }
   }
   const first = firstRows.get(sessionId)
@@ -57,7 +54,7 @@ export function mapTradingSession(
   const errorCount = r.integer('error_count')
   const lastError = r.text('last_error')
   const metadata = r.json('metadata')
-  if (r.problems.length > 0) return { records: [], rejects: [rejectRow(context, id, r, row)] }
+  if (r.issues.length > 0) return { records: [], rejects: [rejectRow(context, id, r, row)] }
   noteJson(context, id, r)
 
   const fields: Record<string, unknown> = {

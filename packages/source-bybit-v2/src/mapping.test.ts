@@ -7,6 +7,7 @@ import {
   type Source,
   toInstant,
 } from '@ledgerport/core'
+import { MAX_JSON_DEPTH } from '@ledgerport/source-kit'
 import {
   type BybitV2PostgresFixture,
   createBybitV2Postgres,
@@ -603,6 +604,39 @@ describe('bybit-v2 mapping of bad rows', () => {
     expect(data.records.has('round_trips trade:8')).toBe(true)
     expect(data.records.has('fills trade:8:entry-fill')).toBe(false)
     expect(data.records.has('orders trade:8:entry')).toBe(true)
+  })
+
+  it('rejects a row whose JSON column is nested 20,000 deep, naming it and the limit, and keeps going', async () => {
+    const hostile = join(dir.path, 'hostile.db')
+    createBybitV2Sqlite(hostile, { trades: 0 })
+    const Database = (await import('better-sqlite3')).default
+    const db = new Database(hostile)
+    const deep = `{"levels":${'['.repeat(20_000)}1${']'.repeat(20_000)}}`
+    db.prepare('update signals set raw_data = ? where id = 2').run(deep)
+    db.prepare('update trades set ml_data = ? where id = 3').run(deep)
+    db.close()
+    const data = await collect({ sourceUrl: `sqlite:${hostile}` })
+    const limit = `JSON nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects, the most ledgerport reads (MAX_JSON_DEPTH); level ${MAX_JSON_DEPTH + 1} opens at position ${MAX_JSON_DEPTH + 9}`
+    expect(
+      data.rejects
+        .filter((r) => r.reason.includes('nested deeper'))
+        .map((r) => [r.location, r.field, r.reason]),
+    ).toEqual([
+      [
+        { file: hostile, table: 'signals', key: 'id=2' },
+        'raw_data',
+        `signals id=2: raw_data: holds ${limit}. Nothing of this row was migrated; correct the value in the v2 database and run again.`,
+      ],
+      [
+        { file: hostile, table: 'trades', key: 'id=3' },
+        'ml_data',
+        `trades id=3: ml_data: holds ${limit}. Nothing of this row was migrated; correct the value in the v2 database and run again.`,
+      ],
+    ])
+    expect(data.records.has('signals signal:2')).toBe(false)
+    expect(data.records.has('round_trips trade:3')).toBe(false)
+    expect(countByEntity(data.records)).toMatchObject({ signals: 6, trading_sessions: 3 })
+    expect(data.records.has('round_trips trade:4')).toBe(true)
   })
 
   it('skips a later bybit_trade_history row with the same Bybit order id as a duplicate', async () => {

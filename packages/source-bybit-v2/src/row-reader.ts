@@ -1,15 +1,7 @@
-import { mapVocabulary, toDecimal, toInstant } from '@ledgerport/core'
-import { type LosslessJson, parseJsonLossless } from './lossless-json.js'
+import { compareDecimals, mapVocabulary, toDecimal, toInstant } from '@ledgerport/core'
+import { FieldReader, JsonDepthError, type JsonTree, parseJson } from '@ledgerport/source-kit'
 import type { V2Row } from './v2-database.js'
 import { standardSpelling } from './vocabularies.js'
-
-/** One bad field of a v2 row. */
-export interface FieldProblem {
-  /** The v2 column. */
-  readonly field: string
-  /** What is wrong with its value. */
-  readonly reason: string
-}
 
 /** A parsed time: the value to give the engine (raw, so naive times are counted) and its instant. */
 export interface ReadInstant {
@@ -21,7 +13,7 @@ export interface ReadInstant {
 /** A JSON column as read. */
 export interface ReadJson {
   /** The parsed value, or the text itself when it is not JSON. */
-  readonly value: LosslessJson
+  readonly value: JsonColumnValue
   /** False when the text is not JSON (then `value` is the text). */
   readonly valid: boolean
   /** Set when a number in it has more digits than a JS number holds: the exact source text. */
@@ -29,42 +21,27 @@ export interface ReadJson {
 }
 
 /**
- * Reads the columns of one v2 row, converting as it goes and remembering which columns it used, so
- * every other column can go to `extra` as it is. Bad values are collected in {@link problems}
- * instead of thrown. Raw spellings that the mapping does not keep (Bybit's "unset" values, odd
+ * The kit's {@link FieldReader} for one v2 row, with the v2 conversions: it reads the columns,
+ * converting as it goes and remembering which columns it used, so every other column can go to
+ * `extra` as it is ({@link FieldReader.rest} with {@link plainValue}). Bad values are collected as
+ * {@link FieldReader.issues} instead of thrown. Raw spellings that the mapping does not keep (Bybit's "unset" values, odd
  * casing of a vocabulary) are collected in {@link raw}, which becomes `extra.v2_raw`.
  *
  * "Unset" spellings (`unset: true`): null, `""`, `UNKNOWN` (any case) and any zero (`0`, `"0"`, `"0.00"`)
  * are read as no value.
  */
-export class RowReader {
-  readonly #row: V2Row
+export class RowReader extends FieldReader<unknown> {
   readonly #timeZone: string
-  readonly #used = new Set<string>()
   /** Raw spellings of values the mapping changed or dropped, by column. */
   readonly raw: Record<string, unknown> = {}
-  /** Bad values. */
-  readonly problems: FieldProblem[] = []
   /** JSON columns holding text that is not JSON. */
   readonly invalidJson: string[] = []
   /** JSON columns with numbers a JS number cannot hold exactly. */
   readonly lossyJson: string[] = []
 
   constructor(row: V2Row, timeZone: string) {
-    this.#row = row
+    super(row, { noun: 'row' })
     this.#timeZone = timeZone
-  }
-
-  /** Whether the row has the column. */
-  has(column: string): boolean {
-    return Object.hasOwn(this.#row, column)
-  }
-
-  /** The column's value as stored (`undefined` when the table has no such column). */
-  value(column: string): unknown {
-    this.#used.add(column)
-    const value = this.#row[column]
-    return value === null ? null : value
   }
 
   /** Text, or null. With `unset`, Bybit's unset spellings are null. */
@@ -76,7 +53,7 @@ export class RowReader {
       return null
     }
     const text = textOf(value, false)
-    if (text === null) this.problems.push({ field: column, reason: `${describe(value)} is not text` })
+    if (text === null) this.issue(column, `${describe(value)} is not text`)
     return text
   }
 
@@ -103,7 +80,7 @@ export class RowReader {
     try {
       return toDecimal(typeof value === 'string' ? value.trim() : value)
     } catch (error) {
-      this.problems.push({ field: column, reason: (error as Error).message })
+      this.issue(column, (error as Error).message)
       return null
     }
   }
@@ -122,7 +99,7 @@ export class RowReader {
       this.raw[column] = value
       return null
     }
-    this.problems.push({ field: column, reason: `${describe(value)} is not an integer` })
+    this.issue(column, `${describe(value)} is not an integer`)
     return null
   }
 
@@ -142,7 +119,7 @@ export class RowReader {
         return null
       }
     }
-    this.problems.push({ field: column, reason: `${describe(value)} is not a boolean (0/1, true/false)` })
+    this.issue(column, `${describe(value)} is not a boolean (0/1, true/false)`)
     return null
   }
 
@@ -155,18 +132,22 @@ export class RowReader {
       return null
     }
     if (typeof value !== 'string' && typeof value !== 'number') {
-      this.problems.push({ field: column, reason: `${describe(value)} is not a time` })
+      this.issue(column, `${describe(value)} is not a time`)
       return null
     }
     try {
       return { raw: value, iso: toInstant(value, this.#timeZone).instant }
     } catch (error) {
-      this.problems.push({ field: column, reason: (error as Error).message })
+      this.issue(column, (error as Error).message)
       return null
     }
   }
 
-  /** A JSON column: parsed losslessly; text that is not JSON is kept as text. `""` is null. */
+  /**
+   * A JSON column, parsed losslessly ({@link parseJsonColumn}); text that is not JSON is kept as
+   * text, and `""` is null. A value nested deeper than `MAX_JSON_DEPTH` is an issue (the row is
+   * rejected): it cannot be written or read back safely.
+   */
   json(column: string): ReadJson | null {
     const value = this.value(column)
     if (value === null || value === undefined) return null
@@ -178,11 +159,15 @@ export class RowReader {
       return null
     }
     try {
-      const parsed = parseJsonLossless(text)
+      const parsed = parseJsonColumn(text)
       if (!parsed.lossy) return { value: parsed.value, valid: true }
       this.lossyJson.push(column)
       return { value: parsed.value, valid: true, exactText: text }
-    } catch {
+    } catch (error) {
+      if (error instanceof JsonDepthError) {
+        this.issue(column, `holds ${error.message}`)
+        return null
+      }
       this.invalidJson.push(column)
       return { value: text, valid: false }
     }
@@ -212,17 +197,7 @@ export class RowReader {
   /** Keeps a raw spelling; numbers as their decimal text, so both engines keep the same. */
   #keep(column: string, value: unknown): void {
     this.raw[column] =
-      typeof value === 'number' && Number.isFinite(value) ? plainNumberText(value) : plain(value)
-  }
-
-  /** Every column not read yet, with values made JSON-safe (decimals as exact text). */
-  rest(): Record<string, unknown> {
-    const out: Record<string, unknown> = {}
-    for (const [column, value] of Object.entries(this.#row)) {
-      if (this.#used.has(column)) continue
-      out[column] = plain(value)
-    }
-    return out
+      typeof value === 'number' && Number.isFinite(value) ? plainNumberText(value) : plainValue(value)
   }
 }
 
@@ -236,8 +211,11 @@ export function isUnset(value: unknown): boolean {
   return text === '' || text.toUpperCase() === 'UNKNOWN' || /^[+-]?(0+\.?0*|\.0+)$/.test(text)
 }
 
-/** A stored value made JSON-safe without loss: non-integer numbers as exact decimal text. */
-function plain(value: unknown): unknown {
+/**
+ * A stored value made JSON-safe without loss: non-integer numbers as exact decimal text, bigints as
+ * text, blobs as `{ base64 }`.
+ */
+export function plainValue(value: unknown): unknown {
   if (value === null || value === undefined) return null
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) return String(value)
@@ -257,7 +235,7 @@ function describe(value: unknown): string {
 /** A v2 row made JSON-safe (for a reject's `raw`). */
 export function plainRow(row: V2Row): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const [column, value] of Object.entries(row)) out[column] = plain(value)
+  for (const [column, value] of Object.entries(row)) out[column] = plainValue(value)
   return out
 }
 
@@ -295,4 +273,39 @@ export function idOf(value: unknown): string | null {
 
 function plainNumberText(value: number): string {
   return Number.isInteger(value) && Number.isSafeInteger(value) ? String(value) : toDecimal(value)
+}
+
+/** A JSON column's value as {@link parseJsonColumn} gives it: integers beyond 2^53 are bigints. */
+export type JsonColumnValue = JsonTree<number | bigint | string>
+
+const INTEGER = /^-?\d+$/
+
+/**
+ * A JSON column's text parsed with the kit's `parseJson`, without losing digits: integers outside
+ * JS's safe range become bigints (written back digit for digit by `canonicalJson`), other numbers are
+ * JS numbers, and `lossy` is set when one has more digits than a JS number holds
+ * (`0.1000000000000000000001`) or is out of range (then its text is kept), so the source text should
+ * be kept too.
+ *
+ * @throws {JsonSyntaxError} when the text is not JSON.
+ * @throws {JsonDepthError} when it nests deeper than `MAX_JSON_DEPTH`.
+ */
+export function parseJsonColumn(text: string): { value: JsonColumnValue; lossy: boolean } {
+  let lossy = false
+  const value = parseJson(text, {
+    number: (digits): number | bigint | string => {
+      if (INTEGER.test(digits)) {
+        const n = Number(digits)
+        return Number.isSafeInteger(n) ? (n === 0 ? 0 : n) : BigInt(digits)
+      }
+      const n = Number(digits)
+      if (!Number.isFinite(n)) {
+        lossy = true
+        return digits
+      }
+      if (compareDecimals(toDecimal(n), digits) !== 0) lossy = true
+      return n
+    },
+  })
+  return { value, lossy }
 }

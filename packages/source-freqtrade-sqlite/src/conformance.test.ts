@@ -2,7 +2,7 @@ import { describeSource } from '@ledgerport/core/testing'
 import { backdateFiles, createTempDir, writeFreqtradeFleet } from '@ledgerport/test-kit'
 import { afterAll, beforeAll } from 'vitest'
 import { source } from './freqtrade-source.js'
-import { testContext } from './test-support.js'
+import { testContext } from './test/support.js'
 
 let dir: { path: string; cleanup(): Promise<void> }
 

@@ -1,24 +1,11 @@
-import {
-  closeSync,
-  constants,
-  copyFileSync,
-  mkdtempSync,
-  openSync,
-  readSync,
-  rmSync,
-  statSync,
-} from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { sqliteFileSignature, sqliteFileStamp } from '@ledgerport/core'
+import { LocalDatabaseFile, type OpenMode } from '@ledgerport/freqtrade-mapping'
 import Database from 'better-sqlite3'
-
-/** How a database was opened: in place, or from a private copy of its files. */
-export type OpenMode = 'direct' | 'snapshot'
 
 /** An open, read-only view of a bot's database. */
 export interface OpenDatabase {
+  /** The better-sqlite3 connection: read-only in place, or read-write on a private snapshot. */
   readonly db: Database.Database
+  /** Whether it reads the file in place or a private copy of it. */
   readonly mode: OpenMode
 }
 
@@ -30,123 +17,55 @@ export interface DatabaseFileOptions {
   readonly busyTimeout: number
 }
 
-const SIDE_FILES = ['-wal', '-journal'] as const
-const SQLITE_MAGIC = 'SQLite format 3\u0000'
-/** Errors of opening in place that a private copy avoids (no write access to the folder or the -shm). */
-const COPY_INSTEAD = /^SQLITE_(CANTOPEN|READONLY|IOERR_SHM|IOERR_LOCK|PERM)/
-
 /**
- * A Freqtrade database file, opened without ever changing it.
- *
- * - Its signature (core's `sqliteFileSignature`) is the inode, size, mtime (ns) and change counter
- *   of the database and its `-wal`/`-journal` files: a bot that wrote nothing has the same signature,
- *   so a sync can skip it with a `stat`.
- * - Freqtrade runs SQLite in WAL mode. When both `-wal` and `-shm` exist (the bot is running, or was
- *   killed), the file is opened in place with `readonly: true`: SQLite then reads the rows still only
- *   in the `-wal` and sees a consistent snapshot while the bot writes (its read marks go to the
- *   `-shm`, the shared-memory index every reader of the database writes to; the database and the
- *   `-wal` are never written, and a read-only connection never checkpoints).
- * - Otherwise a read-only connection would create a `-wal` and `-shm` beside the database (a WAL
- *   database whose bot stopped cleanly) or could not open it (no `-shm` next to a `-wal`, a folder or
- *   `-shm` it may not write to, a hot `-journal` to roll back). Then the database and its side files
- *   are copied to a private snapshot folder (a reflink where the file system can) and read from
- *   there; the copy is taken again if the files changed while they were copied.
+ * A Freqtrade database file opened with better-sqlite3, without ever changing it: the mapping's
+ * {@link LocalDatabaseFile} decides whether it is read in place (`readonly: true`) or from a private
+ * snapshot, and keeps its signature; this opens the connection.
  */
 export class DatabaseFile {
+  /** The database file's path. */
   readonly path: string
-  readonly #options: DatabaseFileOptions
-  #snapshot: { signature: string; dir: string; path: string } | undefined
+  readonly #file: LocalDatabaseFile
+  readonly #busyTimeout: number
 
+  /** The database at `path`; nothing is opened or copied until {@link open}. */
   constructor(path: string, options: DatabaseFileOptions) {
     this.path = path
-    this.#options = options
+    this.#file = new LocalDatabaseFile(
+      path,
+      options.snapshotDir !== undefined ? { snapshotDir: options.snapshotDir } : {},
+    )
+    this.#busyTimeout = options.busyTimeout
   }
 
-  /**
-   * What a checkpoint keeps to tell later whether the bot wrote since: core's
-   * `sqliteFileSignature` (identity, size, mtime and change counter of the database and its
-   * `-wal`/`-journal`), or `null` when the files were written too recently to tell.
-   */
+  /** The files' signature, or `null` when they were written too recently to tell (see {@link LocalDatabaseFile.signature}). */
   signature(): string | null {
-    return sqliteFileSignature(this.path)
+    return this.#file.signature()
   }
 
   /** Opens the database read-only, in place when that is safe, else from a snapshot. */
-  open(): OpenDatabase {
-    const header = readHeader(this.path)
-    const walMode = header[18] === 2 || header[19] === 2
-    const exists = (suffix: string) =>
-      statSync(`${this.path}${suffix}`, { throwIfNoEntry: false }) !== undefined
-    const hotJournal = (statSync(`${this.path}-journal`, { throwIfNoEntry: false })?.size ?? 0) > 0
-    const inPlace = walMode ? exists('-wal') && exists('-shm') : !hotJournal
-    if (inPlace) {
-      try {
-        const db = new Database(this.path, {
-          readonly: true,
-          fileMustExist: true,
-          timeout: this.#options.busyTimeout,
-        })
+  async open(): Promise<OpenDatabase> {
+    const { connection, mode } = await this.#file.open((path, how) => {
+      const db = new Database(path, {
+        readonly: how === 'direct',
+        fileMustExist: true,
+        timeout: this.#busyTimeout,
+      })
+      if (how === 'direct') {
         try {
           db.prepare('SELECT count(*) FROM sqlite_master').get()
         } catch (error) {
           db.close()
           throw error
         }
-        return { db, mode: 'direct' }
-      } catch (error) {
-        if (!COPY_INSTEAD.test(String((error as { code?: unknown }).code ?? ''))) throw error
       }
-    }
-    const copy = this.#takeSnapshot()
-    return {
-      db: new Database(copy, { fileMustExist: true, timeout: this.#options.busyTimeout }),
-      mode: 'snapshot',
-    }
+      return db
+    })
+    return { db: connection, mode }
   }
 
   /** Removes the snapshot copy, if any. */
   close(): void {
-    if (this.#snapshot) rmSync(this.#snapshot.dir, { recursive: true, force: true })
-    this.#snapshot = undefined
+    this.#file.close()
   }
-
-  #takeSnapshot(): string {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const before = sqliteFileStamp(this.path)
-      if (this.#snapshot?.signature === before) return this.#snapshot.path
-      this.close()
-      const dir = mkdtempSync(join(this.#options.snapshotDir ?? tmpdir(), 'ledgerport-freqtrade-'))
-      const path = join(dir, 'snapshot.sqlite')
-      try {
-        copyFileSync(this.path, path, constants.COPYFILE_FICLONE)
-        for (const suffix of SIDE_FILES) {
-          const side = `${this.path}${suffix}`
-          if (statSync(side, { throwIfNoEntry: false }))
-            copyFileSync(side, `${path}${suffix}`, constants.COPYFILE_FICLONE)
-        }
-      } catch (error) {
-        rmSync(dir, { recursive: true, force: true })
-        throw error
-      }
-      this.#snapshot = { signature: before, dir, path }
-      if (sqliteFileStamp(this.path) === before) return path
-    }
-    throw new Error('it kept changing while it was being copied; run again')
-  }
-}
-
-function readHeader(path: string): Buffer {
-  const header = Buffer.alloc(100)
-  const fd = openSync(path, 'r')
-  let read: number
-  try {
-    read = readSync(fd, header, 0, 100, 0)
-  } finally {
-    closeSync(fd)
-  }
-  if (read === 0) return header // an empty file is an empty database to SQLite
-  if (read < 100 || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) {
-    throw new Error('it is not a SQLite database (its header is not "SQLite format 3")')
-  }
-  return header
 }

@@ -7,10 +7,16 @@ import type {
   SourcePlugin,
   StreamDescriptor,
 } from '@ledgerport/core'
+import {
+  type BotDatabase,
+  botStreams,
+  locateDatabases,
+  parseStreamName,
+  type StreamKind,
+  streamSettings,
+} from '@ledgerport/freqtrade-mapping'
 import { DatabaseFile } from './database-file.js'
 import { countFileStream, readFileStream } from './file-stream.js'
-import { botStreams, parseStreamName, type StreamKind, streamSettings } from './freqtrade-streams.js'
-import { type BotDatabase, locateDatabases } from './locate-databases.js'
 
 /** Options of the `freqtrade-sqlite` source. */
 export interface FreqtradeSqliteOptions {
@@ -26,11 +32,8 @@ export interface FreqtradeSqliteOptions {
   readonly busyTimeout?: number
 }
 
-export {
-  type FreqtradeCheckpoint,
-  STREAM_KINDS,
-  type StreamKind,
-} from './freqtrade-streams.js'
+/** Where a stream stopped: the last primary key read, whether the table was read to its end, and the files' signature. */
+export type { FreqtradeCheckpoint } from '@ledgerport/freqtrade-mapping'
 
 /** One bot: its database file and what it has been found to hold. */
 interface Bot extends BotDatabase {
@@ -52,15 +55,18 @@ export class FreqtradeSqliteSource implements Source {
   readonly #context: PluginContext
   #bots: Map<string, Bot> | undefined
 
+  /** A source for these options; the databases are found on first use. */
   constructor(options: FreqtradeSqliteOptions, context: PluginContext) {
     this.#options = options
     this.#context = context
   }
 
+  /** Every bot's four streams (`BOT/bot`, `BOT/trades`, `BOT/orders`, `BOT/balances`). */
   async discover(): Promise<StreamDescriptor[]> {
     return [...this.#locate().values()].flatMap((bot) => botStreams(bot.botId, bot.path))
   }
 
+  /** A stream's batches after checkpoint `from` (see the mapping's `streamBatches`). */
   read(stream: StreamDescriptor, from?: Checkpoint, options?: ReadOptions): AsyncIterable<SourceBatch> {
     const { bot, kind } = this.#stream(stream)
     const settings = streamSettings(
@@ -71,11 +77,13 @@ export class FreqtradeSqliteSource implements Source {
     return readFileStream(bot.file, kind, from, settings, (error) => fileError(bot, error))
   }
 
+  /** How many source rows a stream reads (for progress and `verify`). */
   async count(stream: StreamDescriptor): Promise<number> {
     const { bot, kind } = this.#stream(stream)
     return kind === 'bot' ? 1 : countFileStream(bot.file, kind)
   }
 
+  /** Removes the snapshot copies taken. */
   async close(): Promise<void> {
     for (const bot of this.#bots?.values() ?? []) bot.file.close()
   }

@@ -1,5 +1,1 @@
-export * from './freqtrade-source.js'
-export { type BotDatabase, type LocateOptions, locateDatabases } from './locate-databases.js'
-export { ORDER_STATUS, ORDER_TYPE } from './map-order.js'
-export { type FreqtradeSchema, readSchema, schemaGeneration } from './schema.js'
-export { normalizePair, timeframeOf } from './values.js'
+export { type FreqtradeCheckpoint, type FreqtradeSqliteOptions, source } from './freqtrade-source.js'

@@ -1,12 +1,12 @@
 import { join } from 'node:path'
 import type { SourceBatch, StoredDigest } from '@ledgerport/core'
+import { rowMaker } from '@ledgerport/freqtrade-mapping'
 import { createTempDir, writeFreqtradeDatabase } from '@ledgerport/test-kit'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { source } from './freqtrade-source.js'
-import { rowMaker } from './rows.js'
-import { SqliteRowReader } from './sqlite-row-reader.js'
-import { testContext } from './test-support.js'
+import { prepareRows, SqliteRowReader } from './sqlite-row-reader.js'
+import { testContext } from './test/support.js'
 
 let dir: { path: string; cleanup(): Promise<void> }
 let path: string
@@ -18,6 +18,24 @@ beforeAll(async () => {
   }).path
 })
 afterAll(() => dir.cleanup())
+
+describe('rows read as arrays', () => {
+  it('have the keys, values and key order of better-sqlite3 objects, repeated names included', () => {
+    const db = new Database(':memory:')
+    try {
+      db.exec(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, price REAL, pair TEXT, note TEXT, big INTEGER, \"2\" TEXT); INSERT INTO t VALUES (1, 0.1, 'BTC/USDT', NULL, 9007199254740993, 'x'), (2, 1e-7, 'ETH/USDT', 'a', 5, NULL)",
+      )
+      const sql = 'SELECT t.*, t.pair AS note, 7 AS __alias FROM t WHERE id > ? ORDER BY id'
+      const expected = db.prepare(sql).safeIntegers(true).all(0)
+      const rows = [...prepareRows(db, sql).iterate(0)]
+      expect(rows).toStrictEqual(expected)
+      expect(rows.map((row) => Object.keys(row))).toEqual(expected.map((row) => Object.keys(row as object)))
+    } finally {
+      db.close()
+    }
+  })
+})
 
 describe('the better-sqlite3 row reader', () => {
   it('hands over a page as value arrays in result-column order, after its side query', async () => {

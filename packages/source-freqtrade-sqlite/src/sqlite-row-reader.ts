@@ -1,7 +1,46 @@
+import {
+  type FreqtradeRowReader,
+  rowMaker,
+  type SideQuery,
+  type SqliteRow,
+  type SqliteValue,
+  type SqlStatement,
+} from '@ledgerport/freqtrade-mapping'
 import type Database from 'better-sqlite3'
-import type { FreqtradeRowReader, SideQuery, SqlStatement } from './row-reader.js'
-import { prepareRows, type RowQuery } from './rows.js'
-import type { SqliteRow, SqliteValue } from './values.js'
+
+/** A query whose rows are read one at a time, as {@link SqliteRow} objects. */
+export interface RowQuery {
+  /** The names of its columns, in order. */
+  readonly columns: ReadonlyArray<string>
+  /** The rows, each a fresh object the query does not keep: map it and drop it. */
+  iterate(...parameters: unknown[]): Generator<SqliteRow, void, undefined>
+  /** The rows as arrays of values in column order, cheaper when most are only digested. */
+  iterateValues(...parameters: unknown[]): IterableIterator<SqliteValue[]>
+  /** A row's values as the object {@link iterate} would have made. */
+  toRow(values: ReadonlyArray<SqliteValue>): SqliteRow
+}
+
+/**
+ * Prepares `source` (with `safeIntegers`: INTEGER as bigint) to read rows cheaply. better-sqlite3
+ * builds the row object of a wide table (Freqtrade's `trades` has 50+ columns) in dictionary mode:
+ * about 4 KB a row, slow to build and to read. Here each row is read as an array and copied into an
+ * object literal compiled once for the statement's columns (the mapping's `rowMaker`): a fast-mode
+ * object a third of the size, built three times faster, with the same keys, values and key order as
+ * better-sqlite3's.
+ */
+export function prepareRows(db: Database.Database, source: string): RowQuery {
+  const statement = db.prepare(source).safeIntegers(true).raw(true)
+  const columns = statement.columns().map((column) => column.name)
+  const make = rowMaker(columns)
+  return {
+    columns,
+    *iterate(...parameters) {
+      for (const values of statement.iterate(...parameters)) yield make(values as SqliteValue[])
+    },
+    iterateValues: (...parameters) => statement.iterate(...parameters) as IterableIterator<SqliteValue[]>,
+    toRow: make,
+  }
+}
 
 /**
  * A {@link FreqtradeRowReader} over a better-sqlite3 connection; the caller opens (and ends) the read
@@ -15,10 +54,12 @@ export class SqliteRowReader implements FreqtradeRowReader {
   readonly #rowQueries = new Map<string, RowQuery>()
   readonly #statements = new Map<string, Database.Statement>()
 
+  /** A reader over `db`, a connection the caller opened (and closes). */
   constructor(db: Database.Database) {
     this.#db = db
   }
 
+  /** {@inheritDoc FreqtradeRowReader.tables} */
   async tables(): Promise<string[]> {
     return this.tablesSync()
   }
@@ -34,6 +75,7 @@ export class SqliteRowReader implements FreqtradeRowReader {
       .filter((name) => !name.startsWith('sqlite_'))
   }
 
+  /** {@inheritDoc FreqtradeRowReader.columns} */
   async columns(table: string): Promise<string[]> {
     return this.columnsSync(table)
   }
@@ -45,14 +87,17 @@ export class SqliteRowReader implements FreqtradeRowReader {
     ).map((row) => row.name)
   }
 
+  /** {@inheritDoc FreqtradeRowReader.resultColumns} */
   async resultColumns(statement: SqlStatement): Promise<string[]> {
     return [...this.#rows(statement.sql).columns]
   }
 
+  /** {@inheritDoc FreqtradeRowReader.all} */
   async all(statement: SqlStatement): Promise<SqliteRow[]> {
     return this.#all(statement)
   }
 
+  /** {@inheritDoc FreqtradeRowReader.page} */
   async page(rows: SqlStatement, visit: (values: SqliteValue[]) => void, side?: SideQuery): Promise<void> {
     if (side) side.use(this.#all(side.statement))
     for (const values of this.#rows(rows.sql).iterateValues(...rows.args)) visit(values)

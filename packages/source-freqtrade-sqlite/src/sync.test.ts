@@ -23,7 +23,7 @@ import {
   readRows,
   type TestTarget,
   testContext,
-} from './test-support.js'
+} from './test/support.js'
 
 let dir: { path: string; cleanup(): Promise<void> }
 beforeAll(async () => {

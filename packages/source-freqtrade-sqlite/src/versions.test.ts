@@ -19,7 +19,7 @@ import {
   type Row,
   readRows,
   type TestTarget,
-} from './test-support.js'
+} from './test/support.js'
 
 const SOURCE = 'freqtrade-sqlite'
 const rank = (schema: FreqtradeSchema) => FREQTRADE_SCHEMAS.indexOf(schema)

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   type CanonicalRecord,
@@ -10,6 +10,7 @@ import {
   type SourceBatch,
 } from '@ledgerport/core'
 import { describeSource } from '@ledgerport/core/testing'
+import { MAX_JSON_DEPTH } from '@ledgerport/source-kit'
 import {
   createTempDir,
   truncateFile,
@@ -439,6 +440,50 @@ describe('json-files mapping', () => {
     expect(
       (await readStream(await open({ dataDir: dir }), 'pending_orders')).records.map((r) => r.sourceKey),
     ).toEqual(['order:1001', 'order:1002', 'order:1003'])
+  })
+
+  it('rejects a record nested 20,000 deep, naming it and the depth limit, and reads on', async () => {
+    const tmp = await createTempDir()
+    dirs.push(tmp)
+    const dir = join(tmp.path, 'data')
+    await mkdir(dir)
+    const hostile = (fields: string) => `{${fields},"levels":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}`
+    const trade = (symbol: string) =>
+      `{"symbol":"${symbol}","entry_price":612.4,"entry_time":"2025-11-03T09:15:05","qty":10,"status":"open","order_response":{"nOrdNo":"${symbol}-1"}}`
+    // Written as text: JSON.stringify itself overflows the stack on such a value.
+    await writeFile(
+      join(dir, 'trades_history.json'),
+      `{"trades":[${trade('SBIN')},${hostile('"symbol":"TCS","qty":1')},${trade('INFY')}],"failed_orders":[${hostile('"symbol":"ONGC"')}]}`,
+    )
+    await writeFile(
+      join(dir, 'pending_orders.json'),
+      `{"orders":[${hostile('"order_id":"1"')},{"order_id":"2","symbol":"ITC-EQ","qty":5,"status":"PENDING"}]}`,
+    )
+    const src = await open({ dataDir: dir })
+    const trades = await readStream(src, 'trades_history')
+    const limit = `nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects, the most ledgerport reads (MAX_JSON_DEPTH), so it was not read; flatten or remove it and run again`
+    expect(trades.rejects.map((r) => [r.entity, r.location, r.reason])).toEqual([
+      [
+        'round_trips',
+        { file: expect.stringMatching(/data\/trades_history\.json$/), path: 'trades[1]' },
+        `trades[1]: ${limit}`,
+      ],
+      [
+        'orders',
+        { file: expect.stringMatching(/data\/trades_history\.json$/), path: 'failed_orders[0]' },
+        `failed_orders[0]: ${limit}`,
+      ],
+    ])
+    expect(trades.records.filter((r) => r.entity === 'round_trips').map((r) => r.sourceKey)).toEqual([
+      'trade:SBIN:2025-11-03T09:15:05',
+      'trade:INFY:2025-11-03T09:15:05',
+    ])
+    const pending = await readStream(src, 'pending_orders')
+    expect(pending.rejects.map((r) => [r.location.path, r.reason])).toEqual([
+      ['orders[0]', `orders[0]: ${limit}`],
+    ])
+    expect(pending.records.map((r) => r.sourceKey)).toEqual(['order:2'])
+    expect(await src.count!((await src.discover())[0]!)).toBe(4)
   })
 
   it('reads the seed shapes: .NS symbols, float quantities, orderId responses, explicit side', async () => {

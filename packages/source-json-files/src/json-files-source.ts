@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises'
-import { isAbsolute, join, relative, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import type {
   Checkpoint,
   PluginContext,
@@ -8,11 +8,16 @@ import type {
   SourcePlugin,
   StreamDescriptor,
 } from '@ledgerport/core'
-import { BatchBuilder, type Mapped } from './batch-builder.js'
-import { type JsonItem, readJsonItems } from './json-stream.js'
+import {
+  BatchBuilder,
+  displayPath,
+  type JsonItem,
+  type Mapped,
+  readJsonItems,
+  SeenKeys,
+} from '@ledgerport/source-kit'
 import type { TradeOrderIds } from './order-keys.js'
 import { mapPendingOrder } from './pending-orders.js'
-import { SeenKeys } from './seen-keys.js'
 import { mapFailedOrder, mapTrade, tradesContext } from './trades-history.js'
 
 /** Options of the `json-files` source. */
@@ -196,12 +201,6 @@ export function startOf(from: Checkpoint | undefined): SectionCounts {
     for (const [key, value] of Object.entries(from)) if (typeof value === 'number') counts[key] = value
   }
   return counts
-}
-
-/** A path as shown to users: relative to the working directory when inside it, else absolute. */
-export function displayPath(cwd: string, path: string): string {
-  const rel = relative(cwd, path)
-  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel
 }
 
 /** The `json-files` source plugin: `ledgerport run --from json-files --data-dir data`. */

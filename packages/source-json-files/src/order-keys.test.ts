@@ -1,6 +1,8 @@
+import { type JsonInput, JsonNumber } from '@ledgerport/source-kit'
 import { describe, expect, it } from 'vitest'
-import { brokerOrderKey, TradeOrderIds } from './order-keys.js'
-import { SeenKeys } from './seen-keys.js'
+import { brokerOrderId, brokerOrderKey, TradeOrderIds } from './order-keys.js'
+
+const num = (text: string) => new JsonNumber(text)
 
 describe('TradeOrderIds', () => {
   it('gives a broker order id to the first trade order that has it, and finds that one', () => {
@@ -26,16 +28,23 @@ describe('TradeOrderIds', () => {
   })
 })
 
-describe('SeenKeys.find', () => {
-  it('finds a key by group and detail, crowded groups too, and adds nothing', () => {
-    const seen = new SeenKeys()
-    seen.add('ONGC\u00002025-11-04T09:15:07', '612.4\u000010', 22)
-    expect(seen.find('ONGC\u00002025-11-04T09:15:07', '612.4\u000010')).toBe(22)
-    expect(seen.find('ONGC\u00002025-11-04T09:15:07', '612.4\u000011')).toBeUndefined()
-    seen.add('ONGC\u00002025-11-04T09:15:07', '612.4\u000011', 23)
-    expect(seen.find('ONGC\u00002025-11-04T09:15:07', '612.4\u000010')).toBe(22)
-    expect(seen.find('ONGC\u00002025-11-04T09:15:07', '612.4\u000011')).toBe(23)
-    expect(seen.find('TCS\u00002025-11-04T09:15:07', '612.4\u000010')).toBeUndefined()
-    expect(seen.size).toBe(1)
+describe('brokerOrderId', () => {
+  it('finds the id in every order_response shape the bot stored', () => {
+    const shapes: Array<[JsonInput | undefined, string | undefined]> = [
+      [{ stat: 'Ok', nOrdNo: '251024000512345', stCode: num('200') }, '251024000512345'],
+      [{ orderId: '251024000498761' }, '251024000498761'],
+      [{ neoOrdNo: '251104000000016' }, '251104000000016'],
+      [{ stat: 'Ok', nOrdNo: '1', data: { orderId: '251027000733102' } }, '251027000733102'],
+      [{ data: { neoOrdNo: '251020000120456' } }, '251020000120456'],
+      [{ data: { nOrdNo: num('251104000000017') } }, '251104000000017'],
+      [{ order_id: 'X-1' }, 'X-1'],
+      [{ data: null, orderId: 'Y-2' }, 'Y-2'],
+      ['  251030000098765 ', '251030000098765'],
+      [{ stat: 'Not_Ok', errMsg: 'RMS rejected' }, undefined],
+      [null, undefined],
+      [undefined, undefined],
+      [[], undefined],
+    ]
+    for (const [response, id] of shapes) expect(brokerOrderId(response), JSON.stringify(response)).toBe(id)
   })
 })

@@ -1,4 +1,4 @@
-import { SeenKeys } from './seen-keys.js'
+import { type JsonInput, JsonNumber, SeenKeys } from '@ledgerport/source-kit'
 
 /** Which of a trade's orders a broker order id is: its first buy, or its sell. */
 export type TradeOrderRole = 'entry' | 'exit'
@@ -39,3 +39,32 @@ export class TradeOrderIds {
     return this.#seen.size
   }
 }
+
+/**
+ * The broker's order id from an `order_response` the bot stored, whatever its shape: `{nOrdNo}`,
+ * `{neoOrdNo}`, `{orderId}`, `{order_id}`, `{OrdId}`, `{ordId}`, each also under `data`, or the id itself
+ * as a string or number. The same field order as the bot's `extract_order_id`. `undefined` when none.
+ */
+export function brokerOrderId(response: JsonInput | undefined): string | undefined {
+  if (response === null || response === undefined) return undefined
+  if (typeof response === 'string') return response.trim() === '' ? undefined : response.trim()
+  if (response instanceof JsonNumber) return response.text
+  if (typeof response !== 'object' || Array.isArray(response)) return undefined
+  const data = response.data
+  for (const holder of [
+    data && typeof data === 'object' && !Array.isArray(data) && !(data instanceof JsonNumber)
+      ? data
+      : undefined,
+    response,
+  ]) {
+    if (!holder) continue
+    for (const field of ORDER_ID_FIELDS) {
+      const value = holder[field]
+      if (typeof value === 'string' && value.trim() !== '') return value.trim()
+      if (value instanceof JsonNumber) return value.text
+    }
+  }
+  return undefined
+}
+
+const ORDER_ID_FIELDS = ['nOrdNo', 'neoOrdNo', 'orderId', 'order_id', 'OrdId', 'ordId'] as const

@@ -1,10 +1,17 @@
 import { mapVocabulary } from '@ledgerport/core'
-import type { Mapped } from './batch-builder.js'
-import { FieldReader, isObject, notAnObject } from './fields.js'
-import { type JsonItem, jsonPath } from './json-stream.js'
+import {
+  JsonFieldReader,
+  type JsonItem,
+  jsonPath,
+  type Mapped,
+  ORDER_STATUS,
+  orderType,
+  readSide,
+  readSymbol,
+  recordOf,
+  type SeenKeys,
+} from '@ledgerport/source-kit'
 import { brokerOrderKey, type TradeOrderIds } from './order-keys.js'
-import type { SeenKeys } from './seen-keys.js'
-import { ORDER_STATUS, orderType, SIDE } from './vocabularies.js'
 
 /** What mapping the items of one `pending_orders.json` needs. */
 export interface PendingContext {
@@ -30,24 +37,24 @@ export interface PendingContext {
 export function mapPendingOrder(context: PendingContext, item: JsonItem): Mapped {
   const path = jsonPath(item.section, item.index)
   const location = { file: context.file, path }
-  if (!isObject(item.value))
-    return { reject: notAnObject(context.file, path, 'orders', item.value, 'an order') }
-  const order = item.value
-  const r = new FieldReader(order, context.timezone)
-  const orderId = r.text('order_id', false, 'an order id')
-  const symbol = r.symbol('symbol', 'ticker')
+  const read = recordOf(context.file, path, 'orders', item, 'an order')
+  if ('reject' in read) return read
+  const order = read.object
+  const r = new JsonFieldReader(order, context.timezone)
+  const orderId = r.text('order_id', { what: 'an order id' })
+  const symbol = readSymbol(r, ['symbol', 'ticker'])
   const qty = r.decimal(['qty', 'quantity'], { required: true, positive: true, what: 'a quantity' })
   const filled = r.decimal(['executed_qty', 'filled_qty'], { what: 'a quantity' })
   if (filled?.startsWith('-')) r.issue('executed_qty', `${filled} is below 0; fix it or remove the order`)
   const price = r.decimal('price', { money: true, zeroIsNone: true, what: 'a price' })
-  const placedAt = r.time(['placed_at', 'timestamp'], false, 'a placed_at time')
+  const placedAt = r.time(['placed_at', 'timestamp'], { what: 'a placed_at time' })
   const lastCheck = r.time('last_status_check')
   const rawType = r.text('order_type')
   const variety = typeof order.variety === 'string' ? order.variety : undefined
   const side = readSide(r, () =>
     variety?.toUpperCase() === 'REGULAR' && rawType?.toUpperCase() === 'LIMIT' ? 'sell' : 'buy',
   )
-  const rawStatus = r.text('status', true, 'a status')
+  const rawStatus = r.text('status', { required: true, what: 'a status' })
   const status = rawStatus === undefined ? undefined : mapVocabulary(rawStatus, ORDER_STATUS).value
   if (rawStatus !== undefined && status === null) {
     r.issue(
@@ -109,15 +116,4 @@ export function mapPendingOrder(context: PendingContext, item: JsonItem): Mapped
       },
     ],
   }
-}
-
-/** `side` / `transaction_type` (`BUY`, `buy`, `B`…), else `fallback()`; an unknown side is an issue. */
-export function readSide(r: FieldReader, fallback: () => 'buy' | 'sell'): 'buy' | 'sell' | undefined {
-  const found = r.first('side', 'transaction_type', 'txn_type')
-  if (!found) return fallback()
-  const text = r.textOf(found.field, found.value, true, 'a side')
-  if (text === undefined) return undefined
-  const side = mapVocabulary(text, SIDE).value
-  if (side === null) r.issue(found.field, `${JSON.stringify(text)} is not a side (BUY or SELL)`)
-  return side ?? undefined
 }

@@ -1,10 +1,20 @@
 import { type CanonicalRecord, type EntityRef, mapVocabulary } from '@ledgerport/core'
-import type { Mapped } from './batch-builder.js'
-import { decimalIdentity, percentToRatio, subtractDecimals } from './decimal-math.js'
-import { brokerOrderId, FieldReader, isObject, joinPath, notAnObject } from './fields.js'
-import { type JsonInput, type JsonItem, jsonPath } from './json-stream.js'
-import { brokerOrderKey, TradeOrderIds, type TradeOrderRole } from './order-keys.js'
-import { SeenKeys } from './seen-keys.js'
+import {
+  decimalIdentity,
+  isObject,
+  JsonFieldReader,
+  type JsonInput,
+  type JsonItem,
+  joinPath,
+  jsonPath,
+  type Mapped,
+  percentToRatio,
+  readSymbol,
+  recordOf,
+  SeenKeys,
+  subtractDecimals,
+} from '@ledgerport/source-kit'
+import { brokerOrderId, brokerOrderKey, TradeOrderIds, type TradeOrderRole } from './order-keys.js'
 
 /** `trades[].status` → `round_trips.status`. */
 export const TRADE_STATUS = {
@@ -57,11 +67,11 @@ const ref = (entity: EntityRef['ref'], sourceKey: string): EntityRef => ({ ref: 
 export function mapTrade(context: TradesContext, item: JsonItem): Mapped {
   const path = jsonPath(item.section, item.index)
   const location = { file: context.file, path }
-  if (!isObject(item.value))
-    return { reject: notAnObject(context.file, path, 'round_trips', item.value, 'a trade') }
-  const trade = item.value
-  const r = new FieldReader(trade, context.timezone)
-  const symbol = r.symbol('symbol')
+  const read = recordOf(context.file, path, 'round_trips', item, 'a trade')
+  if ('reject' in read) return read
+  const trade = read.object
+  const r = new JsonFieldReader(trade, context.timezone)
+  const symbol = readSymbol(r, 'symbol')
   const qty = r.decimal('qty', { required: true, positive: true, what: 'a quantity' })
   const entryPrice = r.decimal('entry_price', {
     required: true,
@@ -69,7 +79,7 @@ export function mapTrade(context: TradesContext, item: JsonItem): Mapped {
     money: true,
     what: 'a price',
   })
-  const entryTime = r.time('entry_time', true, 'an entry_time')
+  const entryTime = r.time('entry_time', { required: true, what: 'an entry_time' })
   const rawStatus = r.text('status')
   const exitIsThere = trade.exit_price != null || trade.exit_time != null
   const status = rawStatus
@@ -88,12 +98,12 @@ export function mapTrade(context: TradesContext, item: JsonItem): Mapped {
   const exitPrice = closed
     ? r.decimal('exit_price', { required: true, positive: true, money: true, what: 'an exit price' })
     : undefined
-  const exitTime = closed ? r.time('exit_time', true, 'an exit_time') : undefined
+  const exitTime = closed ? r.time('exit_time', { required: true, what: 'an exit_time' }) : undefined
   const pnl = closed ? r.decimal('pnl', { money: true, what: 'a P&L' }) : undefined
   const pnlPct = closed ? r.decimal('pnl_pct', { what: 'a percentage' }) : undefined
   const exitReason = closed ? r.text('exit_reason') : undefined
   const sellOrderId = closed
-    ? (r.text('sell_order_id', false, 'an order id') ?? brokerOrderId(trade.sell_order_response))
+    ? (r.text('sell_order_id', { what: 'an order id' }) ?? brokerOrderId(trade.sell_order_response))
     : undefined
   const entryType = r.text('entry_type')
   const reentries = readReentries(r, trade.reentries, context.timezone)
@@ -281,11 +291,11 @@ interface Reentry {
 }
 
 function readReentries(
-  r: FieldReader,
+  r: JsonFieldReader,
   value: JsonInput | undefined,
   timezone: string,
 ): Reentry[] | undefined {
-  r.raw('reentries')
+  r.value('reentries')
   if (value === undefined || value === null) return undefined
   if (!Array.isArray(value)) {
     r.issue('reentries', 'is not a list; write reentries as an array of {qty, price, time}')
@@ -297,10 +307,10 @@ function readReentries(
       r.issue(field, 'is not an object with qty, price and time')
       return { extra: {} }
     }
-    const inner = new FieldReader(item, timezone)
+    const inner = new JsonFieldReader(item, timezone)
     const qty = inner.decimal('qty', { required: true, positive: true, what: 'a quantity' })
     const price = inner.decimal('price', { required: true, positive: true, money: true, what: 'a price' })
-    const time = inner.time('time', true, 'a time')
+    const time = inner.time('time', { required: true, what: 'a time' })
     for (const issue of inner.issues) r.issue(joinPath(field, issue.field), issue.reason)
     return { qty, price, time, extra: inner.extra() }
   })
@@ -313,11 +323,11 @@ function readReentries(
 export function mapFailedOrder(context: TradesContext, item: JsonItem): Mapped {
   const path = jsonPath(item.section, item.index)
   const location = { file: context.file, path }
-  if (!isObject(item.value))
-    return { reject: notAnObject(context.file, path, 'orders', item.value, 'a failed order') }
-  const order = item.value
-  const r = new FieldReader(order, context.timezone)
-  const symbol = r.symbol('symbol', 'ticker')
+  const read = recordOf(context.file, path, 'orders', item, 'a failed order')
+  if ('reject' in read) return read
+  const order = read.object
+  const r = new JsonFieldReader(order, context.timezone)
+  const symbol = readSymbol(r, ['symbol', 'ticker'])
   const qty = r.decimal('qty', { required: true, positive: true, what: 'a quantity' })
   const firstFailedAt = r.time('first_failed_at')
   const lastRetry = r.time('last_retry_attempt')

@@ -7,6 +7,7 @@ import {
   toDecimal,
   toInstant,
 } from '@ledgerport/core'
+import type { FieldValue } from '@ledgerport/source-kit'
 import type { Document } from 'mongodb'
 
 /** The `_bsontype` tag of a js-bson value (`ObjectId`, `Decimal128`…), if it is one. */
@@ -173,9 +174,6 @@ export function idLabel(id: unknown): string {
   if (typeof id === 'string') return JSON.stringify(id)
   return idText(id)
 }
-
-/** The result of reading one field: a value, nothing (missing or null), or why it cannot be read. */
-export type FieldValue<T> = { readonly value: T } | { readonly missing: true } | { readonly issue: string }
 
 /**
  * An exact decimal string from any BSON number (Int32, Int64, double — its shortest round-trip text

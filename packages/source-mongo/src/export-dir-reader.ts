@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises'
-import { join, relative, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { Checkpoint } from '@ledgerport/core'
+import { displayPath } from '@ledgerport/source-kit'
 import type { Document } from 'mongodb'
 import { idLabel, idText, isDocument } from './bson-values.js'
 import type { CollectionInfo, DocumentBatch, DocumentReader } from './document-reader.js'
@@ -205,7 +206,6 @@ export class ExportDirReader implements DocumentReader {
 
   /** A path as messages show it: relative to the working directory when inside it. */
   #show(path: string): string {
-    const shown = relative(this.#cwd, path)
-    return shown === '' ? '.' : shown.startsWith('..') ? path : shown
+    return displayPath(this.#cwd, path)
   }
 }

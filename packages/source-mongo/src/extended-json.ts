@@ -1,4 +1,5 @@
 import { toInstant } from '@ledgerport/core'
+import { JsonDepthError, JsonSyntaxError, parseJson } from '@ledgerport/source-kit'
 import {
   Binary,
   BSONRegExp,
@@ -29,171 +30,37 @@ const INT64_MAX = 2n ** 63n - 1n
  * for Int32 and doubles, bigints for Int64, `Date`, `ObjectId`, `Decimal128`, `Binary`, `Timestamp`,
  * `BSONRegExp`, `Code`, `DBRef`, `MinKey`, `MaxKey`; plain objects and arrays.
  *
- * Lossless: a bare integer that a double cannot hold (a relaxed Int64 above 2^53) becomes a bigint
- * with every digit, never a rounded number; other bare numbers are doubles, which is what a relaxed
- * writer wrote them from. Wrapper keys may come in any order; a wrapper with a malformed value is an
- * error (as the Extended JSON spec requires); unknown `$` keys are ordinary fields.
+ * The JSON is read by the kit's `parseJson`, which keeps every number's text: a bare integer that a
+ * double cannot hold (a relaxed Int64 above 2^53) becomes a bigint with every digit, never a rounded
+ * number; other bare numbers are doubles, which is what a relaxed writer wrote them from. Wrapper
+ * keys may come in any order; a wrapper with a malformed value is an error (as the Extended JSON spec
+ * requires); unknown `$` keys are ordinary fields.
  *
- * @throws {ExtendedJsonError} for invalid JSON or a malformed wrapper; the message says where.
+ * @throws {ExtendedJsonError} for invalid JSON, JSON nested deeper than `MAX_JSON_DEPTH`, or a
+ *   malformed wrapper; the message says where.
  */
 export function parseExtendedJson(text: string): unknown {
-  // JSON.parse is exact unless an integer has 16 digits or more; only then parse by hand.
   let tree: unknown
-  if (/\d{16}/.test(text)) tree = new LosslessJsonParser(text).parse()
-  else {
-    try {
-      tree = JSON.parse(text)
-    } catch (error) {
-      throw new ExtendedJsonError(`not valid JSON (${(error as Error).message})`)
-    }
+  try {
+    tree = parseJson(text, { number: bareNumber })
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) throw new ExtendedJsonError(`not valid JSON (${error.message})`)
+    if (error instanceof JsonDepthError) throw new ExtendedJsonError(error.message)
+    throw error
   }
   return fromExtendedJson(tree, '')
 }
 
-/** A JSON parser that keeps integers a double cannot hold as bigints. */
-class LosslessJsonParser {
-  readonly #text: string
-  #at = 0
-
-  constructor(text: string) {
-    this.#text = text
+/**
+ * A bare JSON number as a relaxed writer meant it: an integer a double cannot hold is a bigint (a
+ * relaxed Int64 above 2^53, every digit kept); any other number is the double it was written from.
+ */
+function bareNumber(text: string): number | bigint {
+  if (/^-?\d+$/.test(text)) {
+    const number = Number(text)
+    return Number.isSafeInteger(number) ? number : BigInt(text)
   }
-
-  parse(): unknown {
-    const value = this.#value()
-    this.#space()
-    if (this.#at < this.#text.length) this.#fail('unexpected text after the value')
-    return value
-  }
-
-  #fail(what: string): never {
-    throw new ExtendedJsonError(`not valid JSON (${what} at position ${this.#at})`)
-  }
-
-  #space(): void {
-    const text = this.#text
-    while (this.#at < text.length) {
-      const ch = text.charCodeAt(this.#at)
-      if (ch !== 0x20 && ch !== 0x0a && ch !== 0x0d && ch !== 0x09) return
-      this.#at++
-    }
-  }
-
-  #value(): unknown {
-    this.#space()
-    const ch = this.#text[this.#at]
-    switch (ch) {
-      case '{':
-        return this.#object()
-      case '[':
-        return this.#array()
-      case '"':
-        return this.#string()
-      case 't':
-        return this.#word('true', true)
-      case 'f':
-        return this.#word('false', false)
-      case 'n':
-        return this.#word('null', null)
-      case undefined:
-        return this.#fail('unexpected end')
-      default:
-        return this.#number()
-    }
-  }
-
-  #word<T>(word: string, value: T): T {
-    if (!this.#text.startsWith(word, this.#at)) this.#fail('unexpected token')
-    this.#at += word.length
-    return value
-  }
-
-  #number(): number | bigint {
-    const match = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y
-    match.lastIndex = this.#at
-    const found = match.exec(this.#text)
-    if (!found) this.#fail('unexpected token')
-    this.#at += found[0].length
-    if (found[1] === undefined && found[2] === undefined) {
-      const number = Number(found[0])
-      return Number.isSafeInteger(number) ? number : BigInt(found[0])
-    }
-    return Number(found[0])
-  }
-
-  #string(): string {
-    const text = this.#text
-    const start = this.#at
-    let at = start + 1
-    for (;;) {
-      const ch = text.charCodeAt(at)
-      if (Number.isNaN(ch)) this.#fail('unterminated string')
-      if (ch === 0x5c) at += 2
-      else if (ch === 0x22) break
-      else at++
-    }
-    this.#at = at + 1
-    try {
-      return JSON.parse(text.slice(start, at + 1)) as string
-    } catch {
-      this.#at = start
-      return this.#fail('bad string')
-    }
-  }
-
-  #array(): unknown[] {
-    this.#at++
-    const out: unknown[] = []
-    this.#space()
-    if (this.#text[this.#at] === ']') {
-      this.#at++
-      return out
-    }
-    for (;;) {
-      out.push(this.#value())
-      this.#space()
-      const ch = this.#text[this.#at++]
-      if (ch === ']') return out
-      if (ch !== ',') {
-        this.#at--
-        this.#fail("expected ',' or ']'")
-      }
-    }
-  }
-
-  #object(): Record<string, unknown> {
-    this.#at++
-    const out: Record<string, unknown> = {}
-    this.#space()
-    if (this.#text[this.#at] === '}') {
-      this.#at++
-      return out
-    }
-    for (;;) {
-      this.#space()
-      if (this.#text[this.#at] !== '"') this.#fail('expected a key')
-      const key = this.#string()
-      this.#space()
-      if (this.#text[this.#at++] !== ':') {
-        this.#at--
-        this.#fail("expected ':'")
-      }
-      // A key like __proto__ must become an own property, as JSON.parse makes it.
-      Object.defineProperty(out, key, {
-        value: this.#value(),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      })
-      this.#space()
-      const ch = this.#text[this.#at++]
-      if (ch === '}') return out
-      if (ch !== ',') {
-        this.#at--
-        this.#fail("expected ',' or '}'")
-      }
-    }
-  }
+  return Number(text)
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -2,6 +2,7 @@ import { appendFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Checkpoint, parsePluginOptions, type Source } from '@ledgerport/core'
 import { describeSource } from '@ledgerport/core/testing'
+import { MAX_JSON_DEPTH } from '@ledgerport/source-kit'
 import { createMongoDatabase, createTempDir, fixtureObjectId, mongoExportText } from '@ledgerport/test-kit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { source } from './mongo-source.js'
@@ -315,6 +316,58 @@ describe('mongo export folder', () => {
     }
   })
 
+  it('rejects a document nested 20,000 deep with file, line and the depth limit, and keeps going', async () => {
+    const tmp = await createTempDir()
+    try {
+      const deep = `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`
+      await writeFile(
+        join(tmp.path, 'users.json'),
+        [
+          '{"_id":{"$oid":"65f0a1b2c3d4e5f601000001"},"email":"a@example.com"}',
+          `{"_id":{"$oid":"65f0a1b2c3d4e5f601000002"},"email":"b@example.com","prefs":${deep}}`,
+          '{"_id":{"$oid":"65f0a1b2c3d4e5f601000003"},"email":"c@example.com"}',
+        ].join('\n'),
+      )
+      await writeFile(
+        join(tmp.path, 'portfoliosnapshots.json'),
+        [
+          `{"_id":{"$oid":"65f0a1b2c3d4e5f602000001"},"userId":"firebase-x","data":${deep}}`,
+          '{"_id":{"$oid":"65f0a1b2c3d4e5f602000002"},"userId":{"$oid":"65f0a1b2c3d4e5f601000001"},"totalValue":{"$numberDecimal":"10.5"},"timestamp":{"$date":"2025-03-01T09:15:00Z"}}',
+        ].join('\n'),
+      )
+      const src = await openSource({ exportDir: tmp.path })
+      const users = await readStream(src, 'users')
+      const limit = `JSON nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects, the most ledgerport reads (MAX_JSON_DEPTH)`
+      const file = (name: string) => `${tmp.path.slice(1)}/${name}`
+      expect(users.records.map((r) => r.values.email)).toEqual(['a@example.com', 'c@example.com'])
+      expect(users.rejects.map((r) => [r.location, r.reason])).toEqual([
+        [
+          { file: file('users.json'), path: 'line 2', table: 'users' },
+          expect.stringMatching(
+            new RegExp(
+              `^${literal(file('users.json'))} line 2: ${literal(limit)}; level 257 opens at position \\d+; fix or remove it and run again$`,
+            ),
+          ),
+        ],
+      ])
+      expect((users.rejects[0]!.raw as string).length).toBeLessThanOrEqual(1001)
+      const snapshots = await readStream(src, 'portfoliosnapshots')
+      expect(snapshots.rejects.map((r) => [r.location.path, r.reason])).toEqual([
+        [
+          'line 1',
+          expect.stringMatching(
+            new RegExp(`^${literal(file('portfoliosnapshots.json'))} line 1: ${literal(limit)}; `),
+          ),
+        ],
+      ])
+      expect(snapshots.records.map((r) => [r.sourceKey, r.values.total_value])).toEqual([
+        ['snapshot:65f0a1b2c3d4e5f602000002', '10.5'],
+      ])
+    } finally {
+      await tmp.cleanup()
+    }
+  })
+
   it('reads a file again from the start when it changed since the checkpoint', async () => {
     const dir = await fixtureExportDir()
     const warnings: string[] = []
@@ -337,3 +390,8 @@ describe('mongo export folder', () => {
     )
   })
 })
+
+/** `text` as a regular expression that matches it literally. */
+function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}

@@ -1,7 +1,7 @@
 import type { EntityName, Reject, SourceLocation } from '@ledgerport/core'
+import { type FieldIssue, formatIssues } from '@ledgerport/source-kit'
 import type { Document } from 'mongodb'
 import { toRelaxedJson } from './bson-values.js'
-import type { FieldIssue } from './document-fields.js'
 
 /** One document read from a server or a mongoexport file, with where it came from. */
 export interface SourceDocument {
@@ -45,7 +45,7 @@ export function rejectOf(
     entity,
     location: source.location,
     field: first.field,
-    reason: `${source.label} ${issues.map((issue) => `${issue.field}: ${issue.reason}`).join('; ')}`,
+    reason: `${source.label} ${formatIssues(issues)}`,
     ...(raw !== undefined ? { raw } : {}),
   }
 }

@@ -1,5 +1,5 @@
 import type { EntityRef } from '@ledgerport/core'
-import type { SeenKeys } from '@ledgerport/source-json-files'
+import type { SeenKeys } from '@ledgerport/source-kit'
 
 /** What mapping the items of one file of one paper-trading folder needs. */
 export interface FolderContext {

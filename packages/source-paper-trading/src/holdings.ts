@@ -1,11 +1,11 @@
 import {
-  FieldReader,
-  isObject,
+  JsonFieldReader,
   type JsonItem,
   jsonPath,
   type Mapped,
-  notAnObject,
-} from '@ledgerport/source-json-files'
+  readSymbol,
+  recordOf,
+} from '@ledgerport/source-kit'
 import { type FolderContext, userOf } from './folder-context.js'
 
 /**
@@ -16,15 +16,15 @@ import { type FolderContext, userOf } from './folder-context.js'
 export function mapHolding(context: FolderContext, item: JsonItem): Mapped {
   const path = jsonPath(item.section, item.key ?? item.index)
   const location = { file: context.file, path }
-  if (!isObject(item.value))
-    return { reject: notAnObject(context.file, path, 'positions', item.value, 'a holding') }
-  const holding = item.value
-  const r = new FieldReader(holding, context.timezone)
+  const read = recordOf(context.file, path, 'positions', item, 'a holding')
+  if ('reject' in read) return read
+  const holding = read.object
+  const r = new JsonFieldReader(holding, context.timezone)
   // The entry's key is the symbol when the holding has none of its own.
   const withKey =
     holding.symbol == null && item.key !== undefined ? { ...holding, symbol: item.key } : holding
-  const symbol = new FieldReader(withKey, context.timezone).symbol('symbol')
-  r.raw('symbol')
+  const symbol = readSymbol(new JsonFieldReader(withKey, context.timezone), 'symbol')
+  r.value('symbol')
   if (!symbol) r.issue('symbol', 'is missing, and the entry has no key to take it from')
   const quantity = r.decimal(['quantity', 'qty'], { required: true, what: 'a quantity' })
   if (quantity?.startsWith('-'))

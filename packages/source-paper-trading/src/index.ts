@@ -1,6 +1,1 @@
-export * from './account.js'
-export * from './folder-context.js'
-export * from './holdings.js'
-export * from './paper-orders.js'
-export * from './paper-trading-source.js'
-export * from './transactions.js'
+export { type PaperTradingOptions, source } from './paper-trading-source.js'

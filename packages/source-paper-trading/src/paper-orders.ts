@@ -1,15 +1,15 @@
 import { mapVocabulary } from '@ledgerport/core'
 import {
-  FieldReader,
-  isObject,
+  JsonFieldReader,
   type JsonItem,
   jsonPath,
   type Mapped,
-  notAnObject,
   ORDER_STATUS,
   orderType,
   readSide,
-} from '@ledgerport/source-json-files'
+  readSymbol,
+  recordOf,
+} from '@ledgerport/source-kit'
 import { type FolderContext, userOf } from './folder-context.js'
 
 /** What the transactions stream needs to know of an order to link fills to it. */
@@ -30,12 +30,12 @@ export interface OrderFacts {
 export function mapPaperOrder(context: FolderContext, item: JsonItem): Mapped & { facts?: OrderFacts } {
   const path = jsonPath(item.section, item.key ?? item.index)
   const location = { file: context.file, path }
-  if (!isObject(item.value))
-    return { reject: notAnObject(context.file, path, 'orders', item.value, 'an order') }
-  const order = item.value
-  const r = new FieldReader(order, context.timezone)
-  const orderId = r.text('order_id', false, 'an order id')
-  const symbol = r.symbol('symbol', 'tradingsymbol')
+  const read = recordOf(context.file, path, 'orders', item, 'an order')
+  if ('reject' in read) return read
+  const order = read.object
+  const r = new JsonFieldReader(order, context.timezone)
+  const orderId = r.text('order_id', { what: 'an order id' })
+  const symbol = readSymbol(r, ['symbol', 'tradingsymbol'])
   const side = readSide(r, () => {
     r.issue('transaction_type', 'is missing (and so is side); write BUY or SELL')
     return 'buy'
@@ -51,12 +51,12 @@ export function mapPaperOrder(context: FolderContext, item: JsonItem): Mapped & 
     positive: true,
     what: 'a price',
   })
-  const placedAt = r.time(['placed_at', 'timestamp', 'created_at'], false, 'a placed_at time')
+  const placedAt = r.time(['placed_at', 'timestamp', 'created_at'], { what: 'a placed_at time' })
   const executedAt = r.time('executed_at')
   const cancelledAt = r.time('cancelled_at')
   const updatedAt = r.time('last_updated')
   const rawType = r.text('order_type')
-  const rawStatus = r.text('status', true, 'a status')
+  const rawStatus = r.text('status', { required: true, what: 'a status' })
   const status = rawStatus === undefined ? undefined : mapVocabulary(rawStatus, ORDER_STATUS).value
   if (rawStatus !== undefined && status === null) {
     r.issue(

@@ -1,3 +1,4 @@
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   type CanonicalRecord,
@@ -8,7 +9,7 @@ import {
   type Source,
 } from '@ledgerport/core'
 import { describeSource } from '@ledgerport/core/testing'
-import { JsonNumber, SeenKeys } from '@ledgerport/source-json-files'
+import { JsonNumber, MAX_JSON_DEPTH, SeenKeys } from '@ledgerport/source-kit'
 import { createTempDir, truncateFile, writeJsonFile, writePaperTrading } from '@ledgerport/test-kit'
 import { afterAll, describe, expect, it } from 'vitest'
 import { mapPaperOrder } from './paper-orders.js'
@@ -379,5 +380,60 @@ describe('paper-trading mapping', () => {
     expect(warnings[0]).toMatch(
       /orders\.json is not valid JSON .* Transactions of unified_service are linked only to the 2 order\(s\) read before that point\.$/,
     )
+  })
+
+  it('rejects a record nested 20,000 deep in every file, naming it and the depth limit, and reads on', async () => {
+    const tmp = await createTempDir()
+    dirs.push(tmp)
+    const dir = join(tmp.path, 'user_7')
+    await mkdir(dir)
+    const deep = `${'['.repeat(20_000)}1${']'.repeat(20_000)}`
+    const order = (id: string) =>
+      `{"order_id":"${id}","symbol":"SBIN-EQ","transaction_type":"BUY","quantity":10,"status":"COMPLETE","placed_at":"2025-11-19T09:15:00"}`
+    // Written as text: JSON.stringify itself overflows the stack on such a value.
+    await writeFile(join(dir, 'orders.json'), `[${order('A')},{"order_id":"B","legs":${deep}},${order('C')}]`)
+    await writeFile(
+      join(dir, 'holdings.json'),
+      `{"TCS":{"quantity":1,"notes":${deep}},"INFY":{"quantity":2}}`,
+    )
+    await writeFile(
+      join(dir, 'transactions.json'),
+      `[{"order_id":"A","tags":${deep}},{"order_id":"C","symbol":"SBIN","transaction_type":"BUY","quantity":10,"price":612.4,"timestamp":"2025-11-19T09:15:01"}]`,
+    )
+    await writeFile(join(dir, 'account.json'), `{"available_cash":1000,"history":${deep}}`)
+    await writeFile(join(dir, 'config.json'), `{"mode":"paper","rules":${deep}}`)
+    const warnings: string[] = []
+    const src = open(dir, context(warnings))
+    const limit = `nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects, the most ledgerport reads (MAX_JSON_DEPTH), so it was not read; flatten or remove it and run again`
+    const orders = await readStream(src, 'orders')
+    expect(orders.rejects.map((r) => [r.entity, r.location.path, r.reason])).toEqual([
+      ['orders', '[1]', `[1]: ${limit}`],
+    ])
+    expect(orders.records.map((r) => r.sourceKey)).toEqual(['user_7:order:A', 'user_7:order:C'])
+    const holdings = await readStream(src, 'holdings')
+    expect(holdings.rejects.map((r) => [r.location.path, r.reason])).toEqual([['TCS', `TCS: ${limit}`]])
+    expect(holdings.records.map((r) => r.sourceKey)).toEqual(['user_7:position:INFY'])
+    const transactions = await readStream(src, 'transactions')
+    expect(transactions.rejects.map((r) => [r.location.path, r.reason])).toEqual([['[0]', `[0]: ${limit}`]])
+    expect(transactions.records.map((r) => r.values.order_id)).toEqual([
+      { ref: 'orders', sourceKey: 'user_7:order:C' },
+    ])
+    const account = await readStream(src, 'account')
+    expect(account.rejects.map((r) => [r.entity, r.location, r.reason])).toEqual([
+      [
+        'balances',
+        { file: expect.stringMatching(/user_7\/account\.json$/), path: 'history' },
+        `history: ${limit}`,
+      ],
+    ])
+    const users = await readStream(src, 'users')
+    expect(users.records[0]!.extra).toMatchObject({ config: { mode: 'paper' } })
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `user_7/config\\.json: setting rules is nested deeper than ${MAX_JSON_DEPTH} levels .*; it is left out\\.$`,
+        ),
+      ),
+    ])
   })
 })

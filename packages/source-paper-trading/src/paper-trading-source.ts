@@ -17,10 +17,12 @@ import {
   type JsonInput,
   type JsonItem,
   type JsonObject,
+  jsonPath,
   type Mapped,
   readJsonItems,
   SeenKeys,
-} from '@ledgerport/source-json-files'
+  TOO_DEEP,
+} from '@ledgerport/source-kit'
 import { mapAccount } from './account.js'
 import type { FolderContext } from './folder-context.js'
 import { mapHolding } from './holdings.js'
@@ -181,7 +183,7 @@ export class PaperTradingSource implements Source {
         return (item) => mapTransaction(context, link, item)
       }
       case 'account':
-        return (item) => mapAccount(context, item.value as JsonObject, this.#options.currency)
+        return (item) => mapAccount(context, item, this.#options.currency)
     }
   }
 
@@ -226,10 +228,13 @@ export class PaperTradingSource implements Source {
     if (await isFile(config)) {
       const settings: Record<string, JsonInput> = {}
       try {
-        for await (const item of readJsonItems(config, displayPath(this.#context.cwd, config), {
-          entries: true,
-        }))
-          settings[item.key ?? String(item.index)] = item.value
+        const shown = displayPath(this.#context.cwd, config)
+        for await (const item of readJsonItems(config, shown, { entries: true })) {
+          const key = item.key ?? String(item.index)
+          if (item.tooDeep)
+            this.#context.warn(`${shown}: setting ${jsonPath(null, key)} is ${TOO_DEEP}; it is left out.`)
+          else settings[key] = item.value
+        }
         extra.config = settings
       } catch (error) {
         this.#context.warn(`${(error as Error).message} The user's config is left out.`)
@@ -293,12 +298,21 @@ async function isFile(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isFile() ?? false
 }
 
-/** The items of a folder's file: array elements, holdings entries, or `account.json` as one item. */
+/**
+ * The items of a folder's file: array elements, holdings entries, or `account.json` as one item (a
+ * `tooDeep` one, with the entry's key, when an entry nests too deep).
+ */
 async function* itemsOf(stream: FileStream, file: string, display: string): AsyncGenerator<JsonItem> {
   if (stream === 'account') {
     const account: JsonObject = {}
-    for await (const item of readJsonItems(file, display, { entries: true, topLevelArray: false }))
-      account[item.key ?? String(item.index)] = item.value
+    for await (const item of readJsonItems(file, display, { entries: true, topLevelArray: false })) {
+      const key = item.key ?? String(item.index)
+      if (item.tooDeep) {
+        yield { section: null, index: 0, key, value: null, tooDeep: true }
+        return
+      }
+      account[key] = item.value
+    }
     yield { section: null, index: 0, value: account }
     return
   }

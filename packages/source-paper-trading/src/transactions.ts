@@ -1,13 +1,13 @@
 import { type EntityRef, toInstant } from '@ledgerport/core'
 import {
-  FieldReader,
-  isObject,
+  JsonFieldReader,
   type JsonItem,
   jsonPath,
   type Mapped,
-  notAnObject,
   readSide,
-} from '@ledgerport/source-json-files'
+  readSymbol,
+  recordOf,
+} from '@ledgerport/source-kit'
 import { type FolderContext, userOf } from './folder-context.js'
 import type { OrderFacts } from './paper-orders.js'
 
@@ -79,13 +79,13 @@ export function mapTransaction(
 ): Mapped & { unlinked?: boolean } {
   const path = jsonPath(item.section, item.key ?? item.index)
   const location = { file: context.file, path }
-  if (!isObject(item.value))
-    return { reject: notAnObject(context.file, path, 'fills', item.value, 'a transaction') }
-  const txn = item.value
-  const r = new FieldReader(txn, context.timezone)
+  const read = recordOf(context.file, path, 'fills', item, 'a transaction')
+  if ('reject' in read) return read
+  const txn = read.object
+  const r = new JsonFieldReader(txn, context.timezone)
   // order_id stays in extra as written; the link is the fill's order_id column.
-  const orderId = new FieldReader(txn, context.timezone).text('order_id', false, 'an order id')
-  const symbol = r.symbol('symbol', 'tradingsymbol')
+  const orderId = new JsonFieldReader(txn, context.timezone).text('order_id', { what: 'an order id' })
+  const symbol = readSymbol(r, ['symbol', 'tradingsymbol'])
   const side = readSide(r, () => {
     r.issue('transaction_type', 'is missing (and so is side); write BUY or SELL')
     return 'buy'
@@ -93,7 +93,7 @@ export function mapTransaction(
   const quantity = r.decimal(['quantity', 'qty'], { required: true, positive: true, what: 'a quantity' })
   const price = r.decimal('price', { required: true, positive: true, money: true, what: 'a price' })
   const fee = r.decimal(['charges', 'fee', 'fees'], { money: true, what: 'an amount' })
-  const time = r.time(['timestamp', 'executed_at', 'time'], false, 'a timestamp')
+  const time = r.time(['timestamp', 'executed_at', 'time'], { what: 'a timestamp' })
   const reject = r.reject(context.file, path, 'fills', txn)
   if (reject) return { reject }
 

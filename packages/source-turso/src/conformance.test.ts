@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { describeSource } from '@ledgerport/core/testing'
 import { createTempDir, writeFreqtradeDatabase } from '@ledgerport/test-kit'
 import { afterAll, beforeAll } from 'vitest'
-import { copyToLibsql, type LibsqlCopy, testContext, tursoOptions } from './test-support.js'
+import { copyToLibsql, type LibsqlCopy, testContext, tursoOptions } from './test/support.js'
 import { source } from './turso-source.js'
 
 let dir: { path: string; cleanup(): Promise<void> }

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import type { SourceBatch, SourceRowDigest, StoredDigest } from '@ledgerport/core'
 import { createTempDir, type FreqtradeDatabaseFixture, writeFreqtradeDatabase } from '@ledgerport/test-kit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { copyToLibsql, type LibsqlCopy, testContext, tursoOptions } from './test-support.js'
+import { copyToLibsql, type LibsqlCopy, testContext, tursoOptions } from './test/support.js'
 import { source } from './turso-source.js'
 
 let dir: { path: string; cleanup(): Promise<void> }

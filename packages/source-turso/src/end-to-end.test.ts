@@ -11,7 +11,7 @@ import {
   readRows,
   type TestTarget,
   tursoOptions,
-} from './test-support.js'
+} from './test/support.js'
 
 let dir: { path: string; cleanup(): Promise<void> }
 beforeAll(async () => {

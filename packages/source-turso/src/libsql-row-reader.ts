@@ -5,8 +5,19 @@ import {
   type SqliteRow,
   type SqliteValue,
   type SqlStatement,
-} from '@ledgerport/source-freqtrade-sqlite/reader'
-import type { Client, InValue, ResultSet } from '@libsql/client'
+} from '@ledgerport/freqtrade-mapping'
+import type { Client, InValue, ResultSet, Transaction } from '@libsql/client'
+
+/** Options of {@link LibsqlRowReader}. */
+export interface LibsqlRowReaderOptions {
+  /**
+   * The schema the Freqtrade database is attached as (`ATTACH … AS schema`, as a local file is
+   * read), when it is not the connection's `main`: its tables are listed from that schema.
+   */
+  readonly schema?: string
+}
+
+const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
 
 /**
  * A {@link FreqtradeRowReader} over `@libsql/client` (a Turso / sqld database over HTTP or
@@ -15,52 +26,65 @@ import type { Client, InValue, ResultSet } from '@libsql/client'
  * mapping (a REAL as its shortest round-trip decimal, an INTEGER past 2^53 with all its digits) reads
  * them the same way. A BLOB arrives as an ArrayBuffer and becomes a Uint8Array.
  *
- * Nothing holds a transaction between calls: a remote stream would expire. Each call is one request;
- * a page with a side query is one read-only batch (`BEGIN TRANSACTION READONLY`), so the two see the
- * same snapshot.
+ * Over a {@link Client}, nothing holds a transaction between calls: a remote stream would expire.
+ * Each call is one request; a page with a side query is one read-only batch (`BEGIN TRANSACTION
+ * READONLY`), so the two see the same snapshot. Over a {@link Transaction} (a local file, read in one
+ * read transaction), every call is in that transaction's snapshot.
  */
 export class LibsqlRowReader implements FreqtradeRowReader {
-  readonly #client: Client
+  readonly #connection: Client | Transaction
+  readonly #schema: string | undefined
 
-  constructor(client: Client) {
-    this.#client = client
+  /** A reader over `connection` (made with `intMode: 'bigint'`), or over one of its transactions. */
+  constructor(connection: Client | Transaction, options: LibsqlRowReaderOptions = {}) {
+    this.#connection = connection
+    this.#schema = options.schema
   }
 
+  /** {@inheritDoc FreqtradeRowReader.tables} */
   async tables(): Promise<string[]> {
-    const result = await this.#client.execute(
-      "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+    const master = this.#schema === undefined ? 'sqlite_master' : `${quote(this.#schema)}.sqlite_master`
+    const result = await this.#connection.execute(
+      `SELECT name FROM ${master} WHERE type = 'table' ORDER BY name`,
     )
     return toRows(result)
       .map((row) => String(row.name))
       .filter((name) => !name.startsWith('sqlite_'))
   }
 
+  /** {@inheritDoc FreqtradeRowReader.columns} */
   async columns(table: string): Promise<string[]> {
-    const result = await this.#client.execute({
-      sql: 'SELECT name FROM pragma_table_info(?)',
-      args: [table],
-    })
+    const result = await this.#connection.execute(
+      this.#schema === undefined
+        ? { sql: 'SELECT name FROM pragma_table_info(?)', args: [table] }
+        : { sql: 'SELECT name FROM pragma_table_info(?, ?)', args: [table, this.#schema] },
+    )
     return toRows(result).map((row) => String(row.name))
   }
 
+  /** {@inheritDoc FreqtradeRowReader.resultColumns} */
   async resultColumns(statement: SqlStatement): Promise<string[]> {
-    return [...(await this.#client.execute(toLibsql(statement))).columns]
+    return [...(await this.#connection.execute(toLibsql(statement))).columns]
   }
 
+  /** {@inheritDoc FreqtradeRowReader.all} */
   async all(statement: SqlStatement): Promise<SqliteRow[]> {
-    return toRows(await this.#client.execute(toLibsql(statement)))
+    return toRows(await this.#connection.execute(toLibsql(statement)))
   }
 
+  /** {@inheritDoc FreqtradeRowReader.page} */
   async page(rows: SqlStatement, visit: (values: SqliteValue[]) => void, side?: SideQuery): Promise<void> {
     let result: ResultSet
     if (side) {
-      const [sideResult, rowsResult] = await this.#client.batch(
-        [toLibsql(side.statement), toLibsql(rows)],
-        'read',
-      )
+      const statements = [toLibsql(side.statement), toLibsql(rows)]
+      const connection = this.#connection
+      const [sideResult, rowsResult] =
+        'transaction' in connection
+          ? await connection.batch(statements, 'read')
+          : await connection.batch(statements)
       side.use(toRows(sideResult!))
       result = rowsResult!
-    } else result = await this.#client.execute(toLibsql(rows))
+    } else result = await this.#connection.execute(toLibsql(rows))
     const width = result.columns.length
     for (const row of result.rows) visit(valuesOf(row, width))
   }

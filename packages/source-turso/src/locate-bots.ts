@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path'
 import { redactUrl } from '@ledgerport/core'
-import { locateDatabases } from '@ledgerport/source-freqtrade-sqlite/reader'
+import { locateDatabases } from '@ledgerport/freqtrade-mapping'
 
 /** One bot's database on Turso / libSQL. */
 export interface TursoBot {
@@ -18,10 +18,13 @@ export interface TursoBot {
 
 /** Where the bots are. */
 export interface LocateTursoOptions {
+  /** The databases (`--url`), each item also a comma-separated list. */
   readonly url: ReadonlyArray<string>
+  /** Bot ids instead of the derived ones, one per URL in order (`--bot-id`). */
   readonly botId?: ReadonlyArray<string>
   /** The Turso organization, to take the database name out of a `*.turso.io` host name. */
   readonly org?: string
+  /** The folder relative `file:` paths are resolved against. */
   readonly cwd: string
 }
 

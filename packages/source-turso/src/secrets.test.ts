@@ -18,7 +18,7 @@ import {
   readAll,
   type TestTarget,
   testContext,
-} from './test-support.js'
+} from './test/support.js'
 import { source } from './turso-source.js'
 
 /** Turso tokens are JWTs; this one is long enough that any copy of it would be found. */

@@ -11,20 +11,18 @@ import {
 } from '@ledgerport/core'
 import {
   botStreams,
-  countFileStream,
   countStream,
-  DatabaseFile,
   loadSchema,
   parseCheckpoint,
   parseStreamName,
   type ReadState,
-  readFileStream,
   type StreamKind,
   type StreamSettings,
   streamBatches,
   streamSettings,
-} from '@ledgerport/source-freqtrade-sqlite/reader'
+} from '@ledgerport/freqtrade-mapping'
 import { type Client, createClient } from '@libsql/client'
+import { FileDatabase } from './file-database.js'
 import { LibsqlRowReader } from './libsql-row-reader.js'
 import { locateTursoBots, type TursoBot } from './locate-bots.js'
 
@@ -43,8 +41,8 @@ export interface TursoSourceOptions {
 /** One bot, with the connection it reads through once a stream needs it. */
 interface Bot extends TursoBot {
   readonly authToken: string | undefined
-  /** `file:` URLs: the file, opened read-only. */
-  readonly file?: DatabaseFile
+  /** `file:` URLs: the file, read without changing it. */
+  readonly file?: FileDatabase
   client?: Client
 }
 
@@ -60,9 +58,9 @@ interface Bot extends TursoBot {
  * tell whether the database changed since, so a stream given one reads nothing (`ledgerport run`
  * reads everything again; stored row digests keep unchanged rows from being mapped again).
  *
- * A `file:` URL is a local SQLite file: it is read the way freqtrade-sqlite reads it (read-only, in
- * one read transaction, from a private copy where reading in place would create files next to it;
- * `@libsql/client` opens files read-write), file signature and sync skip included.
+ * A `file:` URL is a local SQLite file, read through `@libsql/client` the way freqtrade-sqlite reads
+ * one (read-only, in one read transaction, from a private copy where reading in place would create
+ * files next to it; see {@link FileDatabase}), file signature and sync skip included.
  */
 export class TursoSource implements Source {
   readonly #context: PluginContext
@@ -70,6 +68,11 @@ export class TursoSource implements Source {
   /** Every secret of the options, to scrub from error messages. */
   readonly #secrets: string[]
 
+  /**
+   * A source for these options; connections are made on first use.
+   *
+   * @throws {Error} for URLs that name no bot (see `locateTursoBots`) or a token count that does not match.
+   */
   constructor(options: TursoSourceOptions, context: PluginContext) {
     this.#context = context
     const tokens = options.authToken ?? []
@@ -95,16 +98,18 @@ export class TursoSource implements Source {
         {
           ...bot,
           authToken: tokens.length > 1 ? tokens[index] : tokens[0],
-          ...(bot.path ? { file: new DatabaseFile(bot.path, { busyTimeout: 5_000 }) } : {}),
+          ...(bot.path ? { file: new FileDatabase(bot.path) } : {}),
         },
       ]),
     )
   }
 
+  /** Every bot's four streams (`BOT/bot`, `BOT/trades`, `BOT/orders`, `BOT/balances`). */
   async discover(): Promise<StreamDescriptor[]> {
     return [...this.#bots.values()].flatMap((bot) => botStreams(bot.botId, bot.display))
   }
 
+  /** A stream's batches after checkpoint `from` (see the mapping's `streamBatches`). */
   read(stream: StreamDescriptor, from?: Checkpoint, options?: ReadOptions): AsyncIterable<SourceBatch> {
     const { bot, kind } = this.#stream(stream)
     const settings = streamSettings(
@@ -113,14 +118,15 @@ export class TursoSource implements Source {
       options,
     )
     return bot.file
-      ? readFileStream(bot.file, kind, from, settings, (error) => this.#error(bot, error))
+      ? bot.file.read(kind, from, settings, (error) => this.#error(bot, error))
       : this.#readRemote(bot, kind, from, settings)
   }
 
+  /** How many source rows a stream reads (for progress and `verify`). */
   async count(stream: StreamDescriptor): Promise<number> {
     const { bot, kind } = this.#stream(stream)
     if (kind === 'bot') return 1
-    if (bot.file) return countFileStream(bot.file, kind)
+    if (bot.file) return bot.file.count(kind)
     try {
       const reader = new LibsqlRowReader(this.#client(bot))
       return await countStream(reader, await loadSchema(reader), kind)
@@ -129,6 +135,7 @@ export class TursoSource implements Source {
     }
   }
 
+  /** Closes the clients and removes the snapshot copies taken. */
   async close(): Promise<void> {
     for (const bot of this.#bots.values()) {
       bot.client?.close()
@@ -172,7 +179,7 @@ export class TursoSource implements Source {
     try {
       const reader = new LibsqlRowReader(this.#client(bot))
       const batches = streamBatches(kind, { ...settings, reader, schema: await loadSchema(reader), state })
-      // Yielded straight from `next()`, never held in a variable: see freqtrade-sqlite's reader.
+      // Yielded straight from `next()`, never held in a variable: see the mapping's readLocalStream.
       while (batches.more) yield batches.next()
     } catch (error) {
       throw this.#error(bot, error)

@@ -1,6 +1,5 @@
 import { join } from 'node:path'
 import type { Reject } from '@ledgerport/core'
-import { source as freqtradeSource } from '@ledgerport/source-freqtrade-sqlite'
 import {
   createTempDir,
   FREQTRADE_SCHEMAS,
@@ -10,6 +9,7 @@ import {
 } from '@ledgerport/test-kit'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readReference } from './test/reference.js'
 import {
   copyToLibsql,
   type LibsqlCopy,
@@ -17,7 +17,7 @@ import {
   readAll,
   rowHashes,
   tursoOptions,
-} from './test-support.js'
+} from './test/support.js'
 import { source } from './turso-source.js'
 
 const WAL_SINCE = FREQTRADE_SCHEMAS.indexOf('2021.12')
@@ -51,9 +51,8 @@ async function readBoth(
   copy: LibsqlCopy,
   batchSize: number,
 ): Promise<{ freqtrade: ReadAll; turso: ReadAll }> {
-  const freqtrade = await readAll((context) =>
-    freqtradeSource.create({ db: [fixture.path], botId: ['bot'], busyTimeout: 5000 }, context),
-  )
+  // What freqtrade-sqlite reads from the file: the mapping over better-sqlite3.
+  const freqtrade = await readReference(fixture.path, 'bot')
   const turso = await readAll((context) =>
     source.create(tursoOptions([copy], ['bot']), { ...context, batchSize }),
   )
@@ -84,7 +83,7 @@ function expectSameCanonicalRows({ fixture, freqtrade, turso, tursoWhere }: Pair
 
 describe.each([
   ['Hrana over HTTP', 'libsql-http', FREQTRADE_SCHEMAS],
-  // A file is read by freqtrade-sqlite's own reader: the oldest, a WAL and the newest generation.
+  // A file, read through @libsql/client with the file attached: the oldest, a WAL and the newest generation.
   ['a libSQL file', 'libsql', ['0.16', '2022.4', 'current']],
 ] as const)('Freqtrade schema generations read from %s', (_, engine, schemas) => {
   describe.each(schemas.map((schema) => [schema, FREQTRADE_SCHEMAS.indexOf(schema)] as const))(

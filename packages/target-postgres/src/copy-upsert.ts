@@ -1,9 +1,11 @@
 import {
   classifyRows,
+  copyTextEscape,
   type DatabaseConnection,
   type EntityName,
   type ExistingRow,
   journalBeforeImages,
+  quoteIdentifier as quote,
   type TargetRow,
   tableColumns,
   type UpsertCounts,
@@ -102,19 +104,10 @@ async function copyRows(
   })
 }
 
-function quote(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}
-
-const NEEDS_ESCAPE = /[\\\t\n\r]/
-
 /** A value in COPY's text format: `\N` for NULL, backslash escapes for tab, newline, CR and backslash. */
 function copyText(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '\\N'
   if (typeof value === 'boolean') return value ? 't' : 'f'
   if (typeof value === 'number') return String(value)
-  if (!NEEDS_ESCAPE.test(value)) return value
-  return value.replace(/[\\\t\n\r]/g, (ch) =>
-    ch === '\\' ? '\\\\' : ch === '\t' ? '\\t' : ch === '\n' ? '\\n' : '\\r',
-  )
+  return copyTextEscape(value)
 }

@@ -1,4 +1,4 @@
-import { connect, SqlTarget, type TargetPlugin } from '@ledgerport/core'
+import { connect, parseConnectionUrl, SqlTarget, type TargetPlugin } from '@ledgerport/core'
 import { sql } from 'kysely'
 import { sqliteUpsert } from './sqlite-upsert.js'
 
@@ -21,7 +21,14 @@ export const target: TargetPlugin<SqliteTargetOptions> = {
       description: 'extra migrations folder applied after the canonical model',
     },
   },
-  accepts: (url) => /^sqlite:/i.test(url) || (/\.(db|sqlite3?)$/i.test(url) && !url.includes('://')),
+  // The URLs connect() opens with better-sqlite3; `file:x.db` is libSQL's (target-turso).
+  accepts: (url) => {
+    try {
+      return parseConnectionUrl(url).kind === 'sqlite'
+    } catch {
+      return false
+    }
+  },
   async create(url, options) {
     const connection = await connect(url)
     // WAL lets readers (dashboards, `ledgerport verify`) work while a run writes; NORMAL is durable in WAL.

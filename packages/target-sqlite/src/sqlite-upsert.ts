@@ -33,7 +33,7 @@ export async function sqliteUpsert(
   runId: string,
 ): Promise<UpsertCounts> {
   if (rows.length === 0) return { inserted: 0, updated: 0, unchanged: 0, duplicates: 0 }
-  const database = connection.sqliteDatabase!
+  const database = connection.sqliteDatabase as unknown as Database
   const statements = statementsFor(database, entity)
   const existing = new Map<string, ExistingRow>()
   for (const row of rows) {

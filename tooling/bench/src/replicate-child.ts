@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks'
-import { connect, connectSource, Replicator } from '@ledgerport/core'
+import { connect } from '@ledgerport/core'
+import { connectSource, Replicator } from '@ledgerport/replicate'
 
 /** What the replicate suite asks the child to run. */
 export interface ReplicateChildRun {

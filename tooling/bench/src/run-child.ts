@@ -30,8 +30,12 @@ export interface ChildResult {
 async function main(job: ChildRun): Promise<void> {
   const importer = (specifier: string) => import(specifier)
   const context = { timezone: 'UTC', batchSize: job.batchSize ?? 5_000, cwd: process.cwd(), warn: () => {} }
-  const plugin = await loadSourcePlugin(job.from, { importer })
-  const target = await (await loadTargetPlugin(job.to, { importer })).create(job.to, {}, context)
+  const plugin =
+    job.from === 'synthetic'
+      ? (await import('@ledgerport/core/testing/synthetic')).syntheticSource
+      : await loadSourcePlugin(job.from, { importer, packageName: `@ledgerport/source-${job.from}` })
+  const candidates = ['@ledgerport/target-postgres', '@ledgerport/target-sqlite']
+  const target = await (await loadTargetPlugin(job.to, { importer, candidates })).create(job.to, {}, context)
   await target.prepare()
   const source = await plugin.create(parsePluginOptions(plugin.options, job.options).values, context)
   const started = performance.now()

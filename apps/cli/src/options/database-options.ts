@@ -48,7 +48,7 @@ export function withDatabaseOptions(command: Command): Command {
       '--allow-unordered',
       "apply pending migrations that sort before applied ones (default: the config's migrations.allowUnordered)",
     )
-    .option('--json', 'print a JSON report on stdout (stable shape, see the README)')
+    .option('--json', 'print a JSON report on stdout (stable shape, see docs/cli.md)')
     .option('-y, --yes', 'do not ask for confirmation')
 }
 

@@ -2,9 +2,9 @@ import { join } from 'node:path'
 import { createPostgresDatabase, createTempDir } from '@ledgerport/test-kit'
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
+import { tableExists } from '../engines/index.js'
 import { connect } from './connect.js'
 import { redactUrl } from './connection-url.js'
-import { tableExists } from './table-exists.js'
 
 describe('connect', () => {
   it('opens SQLite and libSQL files read-only when asked: reads work, writes are refused', async () => {

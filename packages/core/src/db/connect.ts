@@ -1,7 +1,11 @@
-import { hostname } from 'node:os'
-import { Kysely, type LogEvent, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import type { Kysely, LogEvent } from 'kysely'
+import type { EngineCapabilities } from '../engines/capabilities.js'
+import { capabilitiesOf, engineOf } from '../engines/index.js'
+import type { PostgresClient } from '../engines/postgres/driver-types.js'
+import type { SqliteDatabase } from '../engines/sqlite/driver-types.js'
 import { type DatabaseKind, parseConnectionUrl, redactUrl, urlSecrets } from './connection-url.js'
-import { LibsqlDialect } from './libsql-dialect.js'
+
+export { quoteIdentifier } from './quote-identifier.js'
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {
@@ -24,6 +28,8 @@ export type QueryListener = (event: LogEvent) => void
 export interface DatabaseConnection {
   /** The engine. */
   readonly kind: DatabaseKind
+  /** What the engine can do: ask this instead of comparing {@link DatabaseConnection.kind}. */
+  readonly capabilities: EngineCapabilities
   /** The Kysely instance. Untyped: ledgerport works on databases it does not know at compile time. */
   readonly db: Kysely<any>
   /** The URL with secrets redacted: safe to print. */
@@ -40,12 +46,12 @@ export interface DatabaseConnection {
    * PostgreSQL only: the node-postgres client behind `db` (a transaction or pinned connection), for
    * what Kysely does not do (COPY). Undefined on other engines.
    */
-  readonly postgresClient?: (db: Kysely<any>) => Promise<import('pg').PoolClient>
+  readonly postgresClient?: (db: Kysely<any>) => Promise<PostgresClient>
   /**
    * SQLite (`sqlite:`) only: the better-sqlite3 database behind `db`, for prepared statements in hot
    * loops. It is the same single connection Kysely uses, so it sees (and joins) Kysely's open transaction.
    */
-  readonly sqliteDatabase?: import('better-sqlite3').Database
+  readonly sqliteDatabase?: SqliteDatabase
   /** Subscribes to every query run on this connection; returns the unsubscribe function. */
   onQuery(listener: QueryListener): () => void
   /** Closes the connection (and its pool). */
@@ -71,55 +77,18 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
   }
   const busyTimeoutMs = options.busyTimeoutMs ?? 10_000
   const authToken = options.authToken ?? process.env.LIBSQL_AUTH_TOKEN
-  const secrets = [...urlSecrets(parsed.url), ...(authToken && parsed.kind === 'libsql' ? [authToken] : [])]
-  let db: Kysely<any>
-  let postgresClient: DatabaseConnection['postgresClient']
-  let sqliteDatabase: DatabaseConnection['sqliteDatabase']
-
-  if (parsed.kind === 'postgres') {
-    const { default: pg } = await import('pg')
-    const pool = new pg.Pool({
-      connectionString: parsed.url,
-      max: options.poolSize ?? 4,
-      application_name: `ledgerport pid=${process.pid} host=${hostname()}`.slice(0, 63),
-      ...(options.schema ? { options: `-c search_path=${quoteIdentifier(options.schema)}` } : {}),
-    })
-    const clients = new Map<number, import('pg').PoolClient>()
-    pool.on('connect', (client) => {
-      const pid = (client as unknown as { processID: number }).processID
-      clients.set(pid, client as import('pg').PoolClient)
-      client.on('end', () => clients.delete(pid))
-    })
-    postgresClient = async (executor) => {
-      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(executor)
-      const client = clients.get(Number(rows[0]?.pid))
-      if (!client) throw new Error('No node-postgres client is known for this connection.')
-      return client
-    }
-    pool.on('error', () => {
-      // An idle client lost its server; the next query reports it. Without a listener, node exits.
-    })
-    db = new Kysely({ dialect: new PostgresDialect({ pool }), log })
-  } else if (parsed.kind === 'sqlite') {
-    const { default: Database } = await import('better-sqlite3')
-    const database = new Database(parsed.path!, {
-      readonly: options.readonly ?? false,
-      fileMustExist: options.readonly ?? false,
-    })
-    database.pragma(`busy_timeout = ${busyTimeoutMs}`)
-    sqliteDatabase = database
-    db = new Kysely({ dialect: new SqliteDialect({ database }), log })
-  } else {
-    const { createClient } = await import('@libsql/client')
-    const client = createClient({ url: parsed.url, ...(authToken ? { authToken } : {}) })
-    if (!parsed.remote) await client.execute(`PRAGMA busy_timeout = ${busyTimeoutMs}`)
-    // @libsql/client takes no read-only mode; query_only refuses every write on this connection.
-    if (options.readonly && !parsed.remote) await client.execute('PRAGMA query_only = 1')
-    db = new Kysely({ dialect: new LibsqlDialect({ client }), log })
-  }
+  const secrets = [...urlSecrets(parsed.url), ...(authToken ? [authToken] : [])]
+  const opened = await engineOf(parsed.kind).open(parsed, {
+    ...options,
+    busyTimeoutMs,
+    log,
+    ...(authToken ? { authToken } : {}),
+  })
+  const { db, postgresClient, sqliteDatabase } = opened
 
   return {
     kind: parsed.kind,
+    capabilities: capabilitiesOf(parsed.kind),
     db,
     url: parsed.url,
     displayUrl: redactUrl(parsed.url),
@@ -136,9 +105,4 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
       await db.destroy()
     },
   }
-}
-
-/** Quotes an SQL identifier (double quotes, inner quotes doubled); valid on every engine ledgerport uses. */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
 }

@@ -1,5 +1,2 @@
 export * from './connect.js'
 export * from './connection-url.js'
-export * from './file-signature.js'
-export * from './libsql-dialect.js'
-export * from './table-exists.js'

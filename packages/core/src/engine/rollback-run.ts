@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { DatabaseKind } from '../db/connection-url.js'
+import { capabilitiesOf } from '../engines/index.js'
 import { ENTITIES, type EntityName } from '../model/entities.js'
 import type { Target } from '../plugin/target-plugin.js'
 import { RunLedger } from './run-ledger.js'
@@ -108,7 +109,7 @@ async function undoOne(db: Kysely<any>, kind: DatabaseKind, runId: string): Prom
     const table = sql.table(entity)
     const columns = tableColumns(entity).filter((column) => column !== 'id')
     let restoredRows: bigint | undefined
-    if (kind === 'postgres') {
+    if (capabilitiesOf(kind).dialect === 'postgres') {
       const list = sql.join(columns.map((c) => sql.id(c)))
       const result =
         await sql`update ${table} t set (${list}) = (select ${list} from jsonb_populate_record(null::${table}, j.before))

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { DatabaseKind } from '../db/connection-url.js'
+import { capabilitiesOf } from '../engines/index.js'
 import type { Reject } from '../model/canonical-record.js'
 import type { Checkpoint } from '../plugin/source-plugin.js'
 
@@ -148,7 +149,7 @@ export class RunLedger {
   ): Promise<void> {
     const row = {
       checkpoint: value.checkpoint === null ? null : JSON.stringify(value.checkpoint),
-      complete: this.#kind === 'postgres' ? value.complete : value.complete ? 1 : 0,
+      complete: capabilitiesOf(this.#kind).booleans === 'native' ? value.complete : value.complete ? 1 : 0,
       run_id: value.runId,
       updated_at: new Date().toISOString(),
     }

@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
 import type { DatabaseKind } from '../db/connection-url.js'
+import { capabilitiesOf } from '../engines/index.js'
 import type { SourceRowDigest, StoredDigest } from '../plugin/source-plugin.js'
 
 /** The table {@link SourceDigestStore} keeps digests in (canonical model migration 002). */
@@ -14,7 +15,6 @@ export interface DigestScope {
 }
 
 /** Keys per lookup statement: PostgreSQL takes them as one array, SQLite as bound parameters. */
-const KEYS_PER_QUERY = { postgres: 10_000, sqlite: 5_000, libsql: 5_000 } as const
 /** Rows per multi-row INSERT on SQLite/libSQL (7 parameters each, under SQLite's 32,766). */
 const ROWS_PER_INSERT = 4_000
 
@@ -74,7 +74,10 @@ export class SourceDigestStore {
     }
     if (!hasDigests || keys.length === 0) return found
     const prefix = `${this.#salt}:`
-    const step = KEYS_PER_QUERY[this.#kind]
+    // PostgreSQL takes a chunk of keys as one array parameter; SQLite binds one parameter per key.
+    const capabilities = capabilitiesOf(this.#kind)
+    const step =
+      capabilities.dialect === 'postgres' ? 10_000 : Math.min(5_000, capabilities.parameterLimit - 8)
     for (let i = 0; i < keys.length; i += step) {
       const chunk = keys.slice(i, i + step)
       const query = db
@@ -84,7 +87,7 @@ export class SourceDigestStore {
         .where('scope', '=', scope.scope)
         .where('stream', '=', scope.stream)
       const rows =
-        this.#kind === 'postgres'
+        capabilities.dialect === 'postgres'
           ? await query.where(sql<boolean>`row_key = any(${chunk}::text[])`).execute()
           : await query.where('row_key', 'in', chunk).execute()
       for (const row of rows) {
@@ -109,7 +112,7 @@ export class SourceDigestStore {
     if (digests.length === 0) return
     this.#written += digests.length
     const prefix = `${this.#salt}:`
-    if (this.#kind === 'postgres') {
+    if (capabilitiesOf(this.#kind).dialect === 'postgres') {
       // One statement per batch: the rows travel as three arrays, not as parameters per value.
       await sql`insert into ${sql.table(SOURCE_DIGESTS_TABLE)}
           (source, scope, stream, row_key, digest, records, run_id)
@@ -154,7 +157,7 @@ export class SourceDigestStore {
    * lookup instead of milliseconds). ANALYZE samples a bounded number of rows, so it stays cheap.
    */
   async analyze(db: Kysely<any>): Promise<void> {
-    if (this.#kind !== 'postgres' || this.#written === 0) return
+    if (!capabilitiesOf(this.#kind).analyzeColumns || this.#written === 0) return
     await sql`analyze ${sql.table(SOURCE_DIGESTS_TABLE)}`.execute(db)
     this.#written = 0
   }

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { type DatabaseConnection, quoteIdentifier } from '../db/connect.js'
+import { capabilitiesOf } from '../engines/index.js'
 import { FolderMigrationProvider } from '../migrate/folder-migration-provider.js'
 import type { MigrationProvider } from '../migrate/migration.js'
 import { Migrator } from '../migrate/migrator.js'
@@ -56,7 +57,7 @@ export class SqlTarget implements Target {
 
   async prepare(): Promise<void> {
     const connection = this.#props.connection
-    if (connection.kind === 'postgres' && connection.schema) {
+    if (connection.capabilities.schemas && connection.schema) {
       await sql`create schema if not exists ${sql.id(connection.schema)}`.execute(connection.db)
     }
     const providers: MigrationProvider[] = [canonicalModelMigrations(connection.kind)]
@@ -92,7 +93,7 @@ export class SqlTarget implements Target {
         if (any.rows.length) continue
         this.#emptyAtLoad.add(entity)
         const indexes =
-          connection.kind === 'postgres'
+          connection.capabilities.dialect === 'postgres'
             ? await sql<DeferredIndex>`select quote_ident(schemaname) || '.' || quote_ident(indexname) as name,
                 indexdef as definition from pg_indexes
                 where schemaname = current_schema() and tablename = ${entity}
@@ -121,7 +122,7 @@ export class SqlTarget implements Target {
     // rows; only the columns such queries filter on, to leave the JSON columns alone.
     const loaded = [...this.#emptyAtLoad]
     this.#emptyAtLoad.clear()
-    if (this.#props.connection.kind === 'postgres' && loaded.length)
+    if (this.#props.connection.capabilities.analyzeColumns && loaded.length)
       await sql`analyze ${sql.join(loaded.map((entity) => sql`${sql.table(entity)} (id, source, source_key)`))}`.execute(
         this.#props.connection.db,
       )
@@ -185,7 +186,7 @@ export async function upsertRows(
   }
   const { inserts, updates, unchanged, duplicates } = classifyRows(rows, existing, runId)
   const encode = (row: TargetRow): Record<string, unknown> => {
-    if (connection.kind === 'postgres') return row
+    if (connection.capabilities.dialect === 'postgres') return row
     const out: Record<string, unknown> = {}
     for (const column of columns) {
       const value = row[column]
@@ -273,7 +274,7 @@ export async function journalBeforeImages(
 ): Promise<void> {
   if (ids.length === 0) return
   const table = sql.table(entity)
-  if (kind === 'postgres') {
+  if (capabilitiesOf(kind).dialect === 'postgres') {
     await sql`insert into ledgerport_journal (run_id, entity, row_id, before, created_at)
       select ${runId}, ${entity}, t.id, to_jsonb(t), now() from ${table} t where t.id = any(${ids}::uuid[])`.execute(
       db,

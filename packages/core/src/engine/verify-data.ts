@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { DatabaseKind } from '../db/connection-url.js'
+import { capabilitiesOf } from '../engines/index.js'
 import { ENTITIES, ENTITY_COLUMNS, type EntityName } from '../model/entities.js'
 import type { Source } from '../plugin/source-plugin.js'
 import type { Target } from '../plugin/target-plugin.js'
@@ -291,7 +292,9 @@ async function invalidChecks(
 ): Promise<VerificationCheck[]> {
   const checks: VerificationCheck[] = []
   const nonPositive = (column: string) =>
-    kind === 'postgres' ? sql.raw(`${column} <= 0`) : sql.raw(`cast(${column} as real) <= 0`)
+    capabilitiesOf(kind).decimals === 'numeric'
+      ? sql.raw(`${column} <= 0`)
+      : sql.raw(`cast(${column} as real) <= 0`)
   for (const [entity, column] of [
     ['orders', 'price'],
     ['fills', 'price'],

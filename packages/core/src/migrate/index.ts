@@ -1,12 +1,16 @@
 export * from './backup-database-file.js'
-export * from './checksum.js'
 export * from './folder-migration-provider.js'
 export * from './legacy-history.js'
 export * from './make-migration-file.js'
 export * from './migration.js'
-export * from './migration-ledger.js'
-export * from './migration-lock.js'
+export type { LedgerEntry } from './migration-ledger.js'
+export {
+  type MigrationLock,
+  MigrationLockLostError,
+  type MigrationLockOptions,
+  MigrationLockTimeoutError,
+} from './migration-lock.js'
 export * from './migrator.js'
-export * from './split-sql-statements.js'
+export { splitSqlStatements } from './split-sql-statements.js'
 export * from './sql-file-migration.js'
 export * from './sqlite-rebuild-table.js'

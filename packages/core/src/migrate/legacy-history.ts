@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { DatabaseKind } from '../db/connection-url.js'
-import { tableExists } from '../db/table-exists.js'
+import { tableExists } from '../engines/index.js'
 
 /** A migration another tool recorded as applied. */
 export interface LegacyHistoryEntry {

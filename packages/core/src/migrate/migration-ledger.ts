@@ -1,7 +1,7 @@
 import { hostname, userInfo } from 'node:os'
 import { type Kysely, sql } from 'kysely'
 import type { DatabaseKind } from '../db/connection-url.js'
-import { tableExists } from '../db/table-exists.js'
+import { capabilitiesOf, tableExists } from '../engines/index.js'
 
 /** A row of the ledger table: one applied migration. */
 export interface LedgerEntry {
@@ -31,7 +31,7 @@ export class MigrationLedger {
 
   /** Creates the ledger table when missing. */
   async ensure(db: Kysely<any>): Promise<void> {
-    const time = this.#kind === 'postgres' ? 'timestamptz' : 'text'
+    const time = capabilitiesOf(this.#kind).instants
     await db.schema
       .createTable(this.#table)
       .ifNotExists()

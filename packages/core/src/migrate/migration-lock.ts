@@ -3,6 +3,7 @@ import { hostname } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Kysely, sql } from 'kysely'
 import type { DatabaseKind } from '../db/connection-url.js'
+import { capabilitiesOf } from '../engines/index.js'
 
 /** Options of {@link acquireMigrationLock}. */
 export interface MigrationLockOptions {
@@ -54,7 +55,9 @@ export async function acquireMigrationLock(
   kind: DatabaseKind,
   options: MigrationLockOptions,
 ): Promise<MigrationLock> {
-  return kind === 'postgres' ? acquireAdvisoryLock(db, options) : acquireLease(db, options)
+  return capabilitiesOf(kind).lockStrategy === 'advisory-lock'
+    ? acquireAdvisoryLock(db, options)
+    : acquireLease(db, options)
 }
 
 interface Holder {

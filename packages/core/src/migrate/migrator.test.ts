@@ -10,7 +10,7 @@ import {
 import { type Kysely, sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { connect, type DatabaseConnection } from '../db/connect.js'
-import { tableExists } from '../db/table-exists.js'
+import { tableExists } from '../engines/index.js'
 import { checksumText } from './checksum.js'
 import { FolderMigrationProvider } from './folder-migration-provider.js'
 import { DEFAULT_MIGRATION_LOCK_TABLE, NO_MIGRATIONS } from './migration.js'

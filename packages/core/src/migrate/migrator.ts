@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks'
 import { type Kysely, sql } from 'kysely'
 import { connect, type DatabaseConnection } from '../db/connect.js'
 import { redactSecrets } from '../db/connection-url.js'
+import { engineOf } from '../engines/index.js'
 import { checksumText } from './checksum.js'
 import { importLegacyHistory, type LegacyHistoryEntry } from './legacy-history.js'
 import {
@@ -492,7 +493,7 @@ export class Migrator {
     try {
       await sql.raw(`VACUUM INTO '${copy.replace(/'/g, "''")}'`).execute(this.#db)
       const connection = this.#props.connection
-      rehearsal = await connect(connection.kind === 'sqlite' ? `sqlite:${copy}` : `file:${copy}`)
+      rehearsal = await connect(engineOf(connection.kind).fileUrl(copy))
       const captured = new Map<string, string[]>()
       let current: string[] | undefined
       rehearsal.onQuery((event) => {

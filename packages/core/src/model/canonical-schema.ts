@@ -1,4 +1,6 @@
 import { type Kysely, sql } from 'kysely'
+import { quoteIdentifier as quote } from '../db/quote-identifier.js'
+import { capabilitiesOf } from '../engines/index.js'
 import { checksumText } from '../migrate/checksum.js'
 import type { MigrationProvider, ProvidedMigration } from '../migrate/migration.js'
 import { COMMON_COLUMNS, type ColumnSpec, ENTITIES, ENTITY_COLUMNS, type EntityName } from './entities.js'
@@ -112,7 +114,7 @@ const SQLITE: Dialect = {
  * ```
  */
 export function canonicalModelMigrations(kind: 'postgres' | 'sqlite' | 'libsql'): MigrationProvider {
-  const dialect = kind === 'postgres' ? POSTGRES : SQLITE
+  const dialect = { postgres: POSTGRES, sqlite: SQLITE }[capabilitiesOf(kind).dialect]
   const migrations = {
     '001_canonical_model': statementMigration(
       'canonical model tables and the run ledger',
@@ -354,8 +356,4 @@ function createTable(table: string, definitions: ReadonlyArray<string>): string 
 
 function createIndex(table: string, columns: ReadonlyArray<string>): string {
   return `create index ${quote(`${table}_${columns.join('_')}_idx`)} on ${quote(table)} (${columns.map(quote).join(', ')})`
-}
-
-function quote(identifier: string): string {
-  return `"${identifier.replaceAll('"', '""')}"`
 }

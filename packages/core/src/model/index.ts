@@ -1,3 +1,4 @@
+export * from './calendar.js'
 export * from './canonical-record.js'
 export * from './canonical-schema.js'
 export * from './decimal.js'

@@ -146,7 +146,7 @@ export function describeTarget(name: string, options: DescribeTargetOptions): vo
       const first = await migrate()
       expect(first.error).toBeUndefined()
       expect(await indexNames(target)).toEqual(before)
-      if (target.connection.kind === 'postgres') {
+      if (target.connection.capabilities.analyzeColumns) {
         // Tables filled from empty have statistics at once: without them the planner takes them for
         // a few rows.
         const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stats
@@ -234,10 +234,10 @@ function seeded(seed: number): () => number {
 
 /** The names of the target's indexes on canonical tables, sorted. */
 async function indexNames(target: Target): Promise<string[]> {
-  const { db, kind } = target.connection
+  const { db, capabilities } = target.connection
   const tables = sql.join(ENTITIES.map((e) => sql.lit(e)))
   const result =
-    kind === 'postgres'
+    capabilities.dialect === 'postgres'
       ? await sql<{ name: string }>`select indexname as name from pg_indexes
           where schemaname = current_schema() and tablename in (${tables})`.execute(db)
       : await sql<{

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { connect, describeSourceTable, quoteIdentifier, targetColumnType } from '@ledgerport/core'
+import { connect, quoteIdentifier } from '@ledgerport/core'
+import { describeSourceTable, targetColumnType } from '@ledgerport/replicate'
 import {
   createPostgresDatabase,
   type ScratchDatabase,

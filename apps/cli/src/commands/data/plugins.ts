@@ -1,6 +1,8 @@
-import { BUILT_IN_SOURCES, BUILT_IN_TARGETS, type OptionSpecs, optionFlag } from '@ledgerport/core'
+import { type OptionSpecs, optionFlag } from '@ledgerport/core'
 import { Command } from 'commander'
+import { BUILT_IN_SOURCES, BUILT_IN_TARGETS } from '../../built-in-plugins.js'
 import { loadDataConfig, loadSource } from '../../config-plugins.js'
+import { importPackage } from '../../optional-package.js'
 import { renderTable } from '../../output/render-table.js'
 import type { CommandContext } from '../migrate/command-context.js'
 
@@ -42,7 +44,7 @@ export function pluginsCommand(context: CommandContext): Command {
       const targets: Array<{ name: string; summary: string; options: unknown[] }> = []
       for (const name of BUILT_IN_TARGETS) {
         try {
-          const { target } = (await import(name)) as {
+          const { target } = (await importPackage(name)) as {
             target: { name: string; summary: string; options: OptionSpecs<any> }
           }
           targets.push({ name: target.name, summary: target.summary, options: describe(target.options) })

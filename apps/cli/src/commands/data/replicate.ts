@@ -1,14 +1,8 @@
 import { availableParallelism } from 'node:os'
-import {
-  connect,
-  connectSource,
-  type DatabaseConnection,
-  parseConnectionUrl,
-  type ReplicaResultSet,
-  Replicator,
-  redactUrl,
-} from '@ledgerport/core'
+import { connect, type DatabaseConnection, parseConnectionUrl, redactUrl } from '@ledgerport/core'
+import type { ReplicaResultSet } from '@ledgerport/replicate'
 import { Command, Option } from 'commander'
+import { importOptional } from '../../optional-package.js'
 import { confirm } from '../../output/confirm.js'
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../../output/exit-code.js'
 import { printResultJson } from '../../output/print-result-json.js'
@@ -104,6 +98,10 @@ export function replicateCommand(context: CommandContext): Command {
       process.once('SIGINT', onSignal)
       process.once('SIGTERM', onSignal)
       try {
+        const { connectSource, Replicator } = await importOptional<typeof import('@ledgerport/replicate')>(
+          '@ledgerport/replicate',
+          'ledgerport replicate',
+        )
         source = await connectSource(options.from, {
           poolSize: jobs + 1,
           ...(options.fromAuthToken ? { authToken: options.fromAuthToken } : {}),
