@@ -3,23 +3,11 @@ import type { EngineCapabilities } from '../engines/capabilities.js'
 import { capabilitiesOf, engineOf } from '../engines/index.js'
 import type { PostgresClient } from '../engines/postgres/driver-types.js'
 import type { SqliteDatabase } from '../engines/sqlite/driver-types.js'
+import type { ConnectOptions } from './connect-options.js'
 import { type DatabaseKind, parseConnectionUrl, redactUrl, urlSecrets } from './connection-url.js'
 
+export type { ConnectOptions } from './connect-options.js'
 export { quoteIdentifier } from './quote-identifier.js'
-
-/** Options of {@link connect}. */
-export interface ConnectOptions {
-  /** libSQL auth token. Default is the `LIBSQL_AUTH_TOKEN` environment variable. */
-  readonly authToken?: string
-  /** Open SQLite and libSQL files read-only (sources are never modified). Default is `false`. */
-  readonly readonly?: boolean
-  /** PostgreSQL schema to use as `search_path`. Default is the server's default (`public`). */
-  readonly schema?: string
-  /** How long SQLite and libSQL files wait for another writer, in ms. Default is `10000`. */
-  readonly busyTimeoutMs?: number
-  /** Maximum PostgreSQL pool size. Default is `4`. */
-  readonly poolSize?: number
-}
 
 /** Something that wants to see every query a connection runs (plan rehearsal, error reports). */
 export type QueryListener = (event: LogEvent) => void

@@ -1,5 +1,5 @@
 import type { Kysely, LogEvent } from 'kysely'
-import type { ConnectOptions } from '../db/connect.js'
+import type { ConnectOptions } from '../db/connect-options.js'
 import type { ParsedConnectionUrl } from '../db/connection-url.js'
 import type { EngineCapabilities } from './capabilities.js'
 import type { PostgresClient } from './postgres/driver-types.js'
