@@ -97,6 +97,32 @@ function expectNoDrivers(dir: string, project: string): void {
 
 describe('installs alone', () => {
   it(
+    'core + source-turso + target-turso: the Freqtrade mapping without better-sqlite3, and the plugins load',
+    async () => {
+      const { dir, project } = await installAlone(
+        'turso',
+        ['@ledgerport/core', '@ledgerport/source-turso', '@ledgerport/target-turso'],
+        [],
+      )
+      // libSQL is this team's driver; better-sqlite3 and mongodb are not.
+      const unwanted = findForbiddenDirs(dir).filter((path) => !path.includes('libsql'))
+      expect(unwanted, 'installing source-turso pulled in another driver').toEqual([])
+      const loaded = await run(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          "const s = await import('@ledgerport/source-turso'); const t = await import('@ledgerport/target-turso'); console.log(s.source.name, t.target.accepts('libsql://bot.turso.io'))",
+        ],
+        { cwd: project, env: userEnv() },
+      )
+      expect(loaded.code, describeResult(loaded)).toBe(0)
+      expect(loaded.stdout.trim()).toBe('turso true')
+    },
+    TIMEOUT_MS,
+  )
+
+  it(
     'core + target-postgres + source-json-files: no other driver, type-checks strictly, migrates and loads rows',
     async () => {
       const { dir, project } = await installAlone(
