@@ -9,6 +9,7 @@ import { runsCommand } from './commands/data/runs.js'
 import { syncCommand } from './commands/data/sync.js'
 import { verifyCommand } from './commands/data/verify.js'
 import { migrateCommand } from './commands/migrate/index.js'
+import { pluginCommand } from './commands/plugin/plugin-new.js'
 import { loadDataConfig, loadSource } from './config-plugins.js'
 import { type ModuleImporter, setPackageImporter } from './optional-package.js'
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './output/exit-code.js'
@@ -38,6 +39,7 @@ export async function main(
   options: MainOptions = {},
 ): Promise<number> {
   if (options.importer) setPackageImporter(options.importer)
+  if (argv === process.argv) scrubProcessTitle(argv)
   let exitCode = EXIT_OK
   // A source's own flags depend on --from, so the plugin loads before the command line is parsed.
   let plugin: SourcePlugin<any> | undefined
@@ -67,6 +69,7 @@ export async function main(
     .addCommand(runsCommand(context))
     .addCommand(syncCommand(context, plugin))
     .addCommand(pluginsCommand(context))
+    .addCommand(pluginCommand(context))
     .addCommand(replicateCommand(context))
   const exitOverride = (command: Command): void => {
     command.exitOverride().configureOutput({
@@ -81,13 +84,38 @@ export async function main(
     return exitCode
   } catch (error) {
     if (error instanceof CommanderError) {
-      return ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)
+      // --help and --version exit 0 (on stdout); a missing command prints help on stderr and is a
+      // usage error (exit 2), like every other misuse.
+      return ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code) &&
+        error.exitCode === 0
         ? EXIT_OK
         : EXIT_USAGE
     }
     const message = redactSecrets(error instanceof Error ? error.message : String(error), secretsInArgv(argv))
     terminal.err(terminal.style.red(`error: ${message}`))
     return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED
+  }
+}
+
+/**
+ * Replaces the process title (`ps -ef`, `top`) with the command line minus its secrets: URL
+ * passwords and tokens become `***`, and so do the values of secret flags. On Linux, node writes the
+ * title over its own argv memory, so /proc/PID/cmdline changes too — but only from this moment:
+ * whoever read the command line before start-up (shell history, audit logs, a `ps` in the first
+ * milliseconds) saw it. The environment variables in docs/security.md keep secrets off it entirely.
+ */
+export function scrubProcessTitle(argv: ReadonlyArray<string>): void {
+  const secrets = secretsInArgv(argv)
+  const scrubbed = argv.slice(1).map((arg, index, args) => {
+    const previous = args[index - 1]
+    if (previous && /^--((from-|to-)?auth-token|password|token)$/.test(previous)) return '***'
+    return redactSecrets(arg, secrets)
+  })
+  if (!argv.some((arg, index) => index > 0 && scrubbed[index - 1] !== arg)) return
+  try {
+    process.title = ['ledgerport', ...scrubbed.slice(1)].join(' ')
+  } catch {
+    // Some platforms do not let a process rename itself: nothing more can be done from here.
   }
 }
 

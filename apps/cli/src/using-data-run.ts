@@ -1,4 +1,5 @@
 import {
+  type DataMigratorProps,
   type PluginContext,
   PluginOptionError,
   parsePluginOptions,
@@ -10,7 +11,13 @@ import {
   urlSecrets,
 } from '@ledgerport/core'
 import { loadDataConfig, loadSource, loadTarget } from './config-plugins.js'
-import { type DataOptions, DEFAULT_TARGET_URL, pluginFlagValues } from './options/data-options.js'
+import {
+  type DataOptions,
+  DEFAULT_TARGET_URL,
+  lockTimeoutMs,
+  pluginFlagValues,
+} from './options/data-options.js'
+import { timeoutConnectOptions } from './options/timeout-options.js'
 import { UsageError } from './output/exit-code.js'
 
 /** An open source and target for one data command. */
@@ -57,6 +64,7 @@ export async function usingDataRun<T>(
   } catch {
     throw new UsageError(`--timezone ${timezone} is not an IANA time zone (e.g. Asia/Kolkata, UTC).`)
   }
+  const timeouts = timeoutConnectOptions(options)
   const warnings: string[] = []
   const context: PluginContext = {
     timezone,
@@ -75,6 +83,7 @@ export async function usingDataRun<T>(
     target = await targetPlugin.create(
       targetUrl,
       {
+        ...timeouts,
         ...(options.schema ? { schema: options.schema } : {}),
         ...(toAuthToken ? { authToken: toAuthToken } : {}),
       },
@@ -100,5 +109,32 @@ export async function usingDataRun<T>(
   } finally {
     await source?.close().catch(() => {})
     await target?.close().catch(() => {})
+  }
+}
+
+/**
+ * The {@link DataMigrator} props every data command shares: the run's source, target, scope and
+ * secrets, the stop signal, the lock timeout, progress, `--user-id` and `--rejects`. Each command adds
+ * its own (`--resume`, `--full`, …).
+ */
+export function runProps(
+  run: DataRun,
+  options: { readonly rejects?: string | undefined },
+  signal: AbortSignal,
+  onProgress: DataMigratorProps['onProgress'] | undefined,
+): DataMigratorProps {
+  return {
+    source: run.source,
+    sourceName: run.plugin.name,
+    scope: run.scope,
+    target: run.target,
+    options: run.redactedOptions,
+    timeZone: run.context.timezone,
+    secrets: run.secrets,
+    signal,
+    lockTimeoutMs: lockTimeoutMs(options),
+    ...(onProgress ? { onProgress } : {}),
+    ...(run.context.userId !== undefined ? { userId: run.context.userId } : {}),
+    ...(options.rejects ? { rejectsFile: options.rejects } : {}),
   }
 }

@@ -10,7 +10,9 @@ import {
   type SelectedDatabase,
   selectDatabases,
 } from '@ledgerport/core'
+import { missingLocalFile, removeCreatedFile } from './local-database-file.js'
 import type { DatabaseOptions } from './options/database-options.js'
+import { timeoutConnectOptions } from './options/timeout-options.js'
 import { UsageError } from './output/exit-code.js'
 
 /** What one database's command produced: the stable `--json` shape of each entry in `databases`. */
@@ -49,7 +51,14 @@ export type MigratorWork = (
 export async function usingMigrators(
   options: DatabaseOptions,
   work: MigratorWork,
-  behaviour: { backup?: boolean } = {},
+  behaviour: {
+    backup?: boolean
+    /**
+     * The command only reads (`list`, `plan`, `verify`): a local SQLite/libSQL file that does not
+     * exist is not left behind (opening it creates it), and the report says it does not exist.
+     */
+    readOnly?: boolean
+  } = {},
 ): Promise<DatabaseReport[]> {
   const loaded = await loadConfig(process.cwd(), options.config)
   let databases: SelectedDatabase[]
@@ -76,16 +85,19 @@ export async function usingMigrators(
         ? `--lock-timeout ${options.lockTimeout} is not a number of seconds.`
         : `migrations.lockTimeoutMs in ${loaded.file} is not a number of milliseconds.`,
     )
+  const timeouts = timeoutConnectOptions(options)
   const tableName = options.table ?? settings.tableName ?? 'ledgerport_migrations'
   const allowUnordered = options.allowUnordered ?? settings.allowUnordered ?? false
   const reports: DatabaseReport[] = []
   for (const database of databases) {
     const url = redactUrl(database.url)
     let secrets: ReadonlyArray<string> = []
+    const missingFile = behaviour.readOnly ? missingLocalFile(database.url) : undefined
     try {
       const authToken = options.authToken ?? database.authToken
       const schema = options.schema ?? database.schema
       const connection = await connect(database.url, {
+        ...timeouts,
         ...(authToken ? { authToken } : {}),
         ...(schema ? { schema } : {}),
       })
@@ -107,12 +119,20 @@ export async function usingMigrators(
           ok: outcome.ok ?? !error,
           ...(error ? { error: redactSecrets(error, secrets) } : {}),
           ...(backup ? { backup } : {}),
-          warnings: outcome.resultSet?.warnings ?? [],
+          warnings: [
+            ...(missingFile
+              ? [
+                  `${missingFile} does not exist; it was not created (migrate latest creates it). Every migration is pending.`,
+                ]
+              : []),
+            ...(outcome.resultSet?.warnings ?? []),
+          ],
           ...(outcome.resultSet ? { results: outcome.resultSet.results } : {}),
           ...outcome.report,
         })
       } finally {
         await connection.close()
+        if (missingFile) removeCreatedFile(missingFile, { onlyIfEmpty: true })
       }
     } catch (error) {
       reports.push({

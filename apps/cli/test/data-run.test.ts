@@ -375,7 +375,9 @@ export default defineConfig({ plugins: { sources: { broker: './plugins/broker.mj
       expect(ran.code, ran.stderr).toBe(0)
       expect(JSON.parse(ran.stdout)).toMatchObject({ totals: { inserted: 1 } })
       const listed = JSON.parse((await runCli(['plugins', '--json'], { cwd: temp.path })).stdout)
-      expect(listed.sources).toContainEqual(expect.objectContaining({ name: 'acme-broker', installed: true }))
+      expect(listed.sources).toContainEqual(
+        expect.objectContaining({ name: 'broker', plugin: 'acme-broker', installed: true }),
+      )
       const elsewhere = await runCli(
         ['run', '--from', 'broker', '--config', join(temp.path, 'missing.config.ts'), '--yes'],
         { cwd: temp.path },

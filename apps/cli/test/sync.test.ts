@@ -41,7 +41,8 @@ describe('ledgerport sync (CLI)', () => {
     const first = await sync()
     expect(first.code, first.stderr).toBe(0)
     expect(totals(first.stdout).inserted).toBeGreaterThan(50)
-    const second = await sync()
+    // --yes is accepted, as by run (scripts pass it to both).
+    const second = await sync('--yes')
     expect(second.code, second.stderr).toBe(0)
     expect(totals(second.stdout)).toMatchObject({ read: 0, inserted: 0, updated: 0 })
     const full = await sync('--full')

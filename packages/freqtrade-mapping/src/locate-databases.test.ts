@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createTempDir } from '@ledgerport/test-kit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -74,5 +74,50 @@ describe('locateDatabases', () => {
       /no Freqtrade database found/,
     )
     expect(() => locateDatabases({ cwd: dir.path })).toThrow(/--db FILE or --instances-dir DIR/)
+  })
+})
+
+describe('locateDatabases with symbolic links', () => {
+  it('reads an alias once (under the real name, told once), and makes a loop or a dangling link that entry’s error', () => {
+    const root = join(dir.path, 'linked')
+    touch('linked', 'zulu', 'user_data', 'tradesv3.sqlite')
+    touch('linked', 'solo.sqlite')
+    symlinkSync(join(root, 'zulu'), join(root, 'a-zulu-alias'))
+    symlinkSync(join(root, 'solo.sqlite'), join(root, 'solo-copy.sqlite'))
+    symlinkSync(join(root, 'loop-b'), join(root, 'loop-a'))
+    symlinkSync(join(root, 'loop-a'), join(root, 'loop-b'))
+    symlinkSync(join(root, 'gone'), join(root, 'dangling'))
+    const warnings: string[] = []
+    const found = locateDatabases({ instancesDir: 'linked', cwd: dir.path, warn: (w) => warnings.push(w) })
+    expect(found.map((f) => [f.botId, f.path.slice(root.length + 1), f.error ?? null])).toEqual([
+      [
+        'dangling',
+        'dangling',
+        `${join(root, 'dangling')}: is a symbolic link to a missing file or folder. Fix or remove this entry of --instances-dir; the other bots are read.`,
+      ],
+      [
+        'loop-a',
+        'loop-a',
+        `${join(root, 'loop-a')}: is a loop of symbolic links (ELOOP). Fix or remove this entry of --instances-dir; the other bots are read.`,
+      ],
+      [
+        'loop-b',
+        'loop-b',
+        `${join(root, 'loop-b')}: is a loop of symbolic links (ELOOP). Fix or remove this entry of --instances-dir; the other bots are read.`,
+      ],
+      ['solo', 'solo.sqlite', null],
+      ['zulu', 'zulu/user_data/tradesv3.sqlite', null],
+    ])
+    expect(warnings).toEqual([
+      `${join(root, 'a-zulu-alias', 'user_data', 'tradesv3.sqlite')} is a symbolic link to ${join(root, 'zulu', 'user_data', 'tradesv3.sqlite')}, which is already read as ${join(root, 'zulu', 'user_data', 'tradesv3.sqlite')}: read once, as that bot.`,
+      `${join(root, 'solo-copy.sqlite')} is a symbolic link to ${join(root, 'solo.sqlite')}, which is already read as ${join(root, 'solo.sqlite')}: read once, as that bot.`,
+    ])
+    // A --db that names an alias of an instance's file is that bot too.
+    const both = locateDatabases({
+      db: [join(root, 'a-zulu-alias', 'user_data', 'tradesv3.sqlite')],
+      instancesDir: 'linked',
+      cwd: dir.path,
+    })
+    expect(both.filter((f) => f.path.endsWith('tradesv3.sqlite'))).toHaveLength(1)
   })
 })

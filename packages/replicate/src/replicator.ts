@@ -3,11 +3,13 @@ import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import {
+  acquireRunLock,
   type DatabaseConnection,
   newRunId,
   quoteIdentifier,
   type Reject,
   RejectsFile,
+  type RunLock,
   redactSecrets,
   sqliteFileSignature,
 } from '@ledgerport/core'
@@ -37,7 +39,12 @@ import {
 } from './row-encoders.js'
 import { openSourceReader } from './source-reader.js'
 import { planTable, type TablePlan } from './table-plan.js'
-import { describeSourceTable, listSourceTables, targetTableExists } from './table-schema.js'
+import {
+  describeSourceTable,
+  listSourceTables,
+  REPLICA_TABLE_PREFIX,
+  targetTableExists,
+} from './table-schema.js'
 import type { ReplicaColumn } from './type-mapping.js'
 
 /** Constructor input of {@link Replicator}. */
@@ -71,6 +78,11 @@ export interface ReplicatorProps {
    * made. Default is `false`: a SQLite source whose file signature is unchanged is not read again.
    */
   readonly full?: boolean
+  /**
+   * How long to wait for another process replicating the same source into this target, in ms
+   * (`--lock-timeout`). Default is `0`: stop at once with `… locked by pid P on host H since T`.
+   */
+  readonly lockTimeoutMs?: number
 }
 
 /** Where a table's copy is, for progress bars. */
@@ -207,9 +219,21 @@ export class Replicator {
     this.#resumed = false
     this.#rejectsFile = undefined
     this.#rejectSample = []
+    let lock: RunLock | undefined
     try {
       if (sameDatabase(props.source, props.target))
         throw new Error('The source and the target are the same database.')
+      // Before the registry is read: a copy another process is making is never resumed nor doubled.
+      if (!props.dryRun)
+        lock = await acquireRunLock(props.target, {
+          kind: 'replicate',
+          // Named like the rest of replicate's bookkeeping, so it is never replicated itself.
+          table: `${REPLICA_TABLE_PREFIX}locks`,
+          source: props.source.displayUrl,
+          scope: '',
+          timeoutMs: props.lockTimeoutMs ?? 0,
+          onWarning: (message) => warnings.push(message),
+        })
       const names = await this.#selectTables()
       const target = props.target
       let entries = new Map<string, ReplicaEntry>()
@@ -261,6 +285,7 @@ export class Replicator {
       return this.#resultSet(results, warnings, this.#redacted(error))
     } finally {
       await this.#rejectsFile?.close().catch(() => {})
+      await lock?.release()
     }
   }
 

@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto'
 import { copyTextEscape as copyEscape, DecimalError, describeValue, toDecimal } from '@ledgerport/core'
 import { ByteWriter } from './byte-writer.js'
+import { InvalidText } from './source-reader.js'
 import { commonTimestampMicros, parseTimeText, timestampMicros } from './time-text.js'
 import type { EngineFamily, ReplicaColumn, TypeMappingOptions } from './type-mapping.js'
 
@@ -118,6 +119,10 @@ class PgBinaryEncoder implements PgRowEncoder {
         }
         out.fieldNull()
         continue
+      }
+      if (value instanceof InvalidText) {
+        out.truncate(start)
+        return invalidText(columns[index]!.name, value)
       }
       const problem = fields[index]!(value, out)
       if (problem !== undefined) {
@@ -414,6 +419,7 @@ export function createSqliteRowEncoder(
       for (let index = 0; index < columns.length; index++) {
         let value = row[index]
         if (value === undefined) value = null
+        else if (value instanceof InvalidText) return invalidText(columns[index]!.name, value)
         else if (value instanceof ArrayBuffer) value = Buffer.from(value)
         else if (converters && value !== null) {
           value = converters[index]!(value as string)
@@ -431,6 +437,11 @@ export function createSqliteRowEncoder(
       return { values, hash: rowHashOf(hashOut.view()) }
     },
   }
+}
+
+/** The reject of a text value that is not UTF-8: kept out rather than changed to U+FFFD. */
+function invalidText(column: string, value: InvalidText): RejectedValue {
+  return { column, reason: value.describe(), value: `\\x${value.bytes.toString('hex')}` }
 }
 
 const NAN_REASON = 'cannot be stored in SQLite (a NaN REAL becomes NULL)'

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import { type DatabaseConnection, quoteIdentifier } from '@ledgerport/core'
 import { CompiledQuery, type ControlledTransaction, type Kysely, sql } from 'kysely'
 import type { ReplicaColumn } from './type-mapping.js'
@@ -28,6 +29,101 @@ export interface SourceReader {
   count(): Promise<number>
   /** Releases what the reader holds. */
   close(): Promise<void>
+}
+
+/**
+ * A SQLite text value whose bytes are not valid UTF-8 (a stray byte, a lone surrogate written as
+ * CESU-8): a driver would turn them into U+FFFD, so the reader hands the bytes instead, and the
+ * encoders reject the row rather than change the value.
+ */
+export class InvalidText {
+  /** The value's bytes, as stored. */
+  readonly bytes: Buffer
+  constructor(bytes: Buffer) {
+    this.bytes = bytes
+  }
+
+  /** `\xHEX`: how rejects and keys show it. */
+  toJSON(): string {
+    return `\\x${this.bytes.toString('hex')}`
+  }
+
+  /** `\xHEX`, as {@link InvalidText.toJSON}. */
+  toString(): string {
+    return this.toJSON()
+  }
+
+  /** Where the first invalid byte is, for the reject's reason. */
+  describe(): string {
+    const at = firstInvalidByte(this.bytes)
+    const shown = this.bytes.subarray(at, Math.min(this.bytes.length, at + 4)).toString('hex')
+    return `holds text that is not valid UTF-8 (bytes ${shown} at byte ${at} of ${this.bytes.length}; lone surrogates are not UTF-8 either): copying it would turn them into U+FFFD, so the row is not copied. Fix the value in the source (or store it as a BLOB)`
+  }
+}
+
+/** The offset of the first byte that does not start a valid UTF-8 character. */
+function firstInvalidByte(bytes: Buffer): number {
+  let index = 0
+  while (index < bytes.length) {
+    const lead = bytes[index]!
+    const length =
+      lead < 0x80
+        ? 1
+        : lead >= 0xc2 && lead <= 0xdf
+          ? 2
+          : lead >= 0xe0 && lead <= 0xef
+            ? 3
+            : lead >= 0xf0 && lead <= 0xf4
+              ? 4
+              : 0
+    if (length === 0 || !isUtf8(bytes.subarray(index, index + length))) return index
+    index += length
+  }
+  return index
+}
+
+/**
+ * Whether a value read as text may have been changed by the driver: it turns bytes that are not
+ * UTF-8 into U+FFFD, so only a string holding U+FFFD needs its bytes checked (a cheap scan of
+ * every string; the bytes are read again only for those).
+ */
+function suspect(value: unknown): value is string {
+  return typeof value === 'string' && value.includes('\uFFFD')
+}
+
+/** The bytes of a text value, or `undefined`: what a `cast(column as blob)` query gave. */
+function asBuffer(value: unknown): Buffer | undefined {
+  if (value instanceof ArrayBuffer) return Buffer.from(value)
+  if (value instanceof Uint8Array) return Buffer.from(value)
+  return undefined
+}
+
+/**
+ * Puts an {@link InvalidText} in place of each suspect text value (see `suspect`) whose stored bytes
+ * (read with `bytesOf(row, column)`) are not UTF-8.
+ */
+async function checkText(
+  rows: unknown[][],
+  columns: number,
+  bytesOf: (row: unknown[], column: number) => Promise<Buffer | undefined>,
+): Promise<void> {
+  for (const row of rows) {
+    for (let index = 0; index < columns; index++) {
+      if (!suspect(row[index])) continue
+      const bytes = await bytesOf(row, index)
+      if (bytes && !isUtf8(bytes)) row[index] = new InvalidText(bytes)
+    }
+  }
+}
+
+/** `where` of one row by its key (or rowid, appended last): `"a" = ? and "b" = ?`. */
+function rowCondition(spec: ReadSpec): string {
+  return spec.key.length ? spec.key.map((c) => `${quoteIdentifier(c.name)} = ?`).join(' and ') : 'rowid = ?'
+}
+
+/** A key value to bind again: an {@link InvalidText} as the text the driver would have read. */
+function bindable(value: unknown): unknown {
+  return value instanceof InvalidText ? value.bytes.toString('utf8') : value
 }
 
 /** Positions of the key values in a row read by {@link openSourceReader}. */
@@ -73,12 +169,17 @@ class SqliteFileReader implements SourceReader {
   readonly #first: BetterSqliteStatement
   readonly #next: BetterSqliteStatement
   readonly #table: string
+  readonly #spec: ReadSpec
+  readonly #keyIndexes: number[]
+  readonly #bytes = new Map<number, BetterSqliteStatement>()
 
   private constructor(database: BetterSqliteDatabase, spec: ReadSpec) {
     this.#database = database
     this.#table = quoteIdentifier(spec.table)
     const columns = spec.columns.map((c) => quoteIdentifier(c.name))
     if (spec.key.length === 0) columns.push('rowid')
+    this.#spec = spec
+    this.#keyIndexes = keyIndexes(spec)
     const keys = keyList(spec, 'rowid')
     const placeholders = (spec.key.length || 1) > 1 ? `(${spec.key.map(() => '?').join(', ')})` : '?'
     const select = `select ${columns.join(', ')} from ${this.#table}`
@@ -97,7 +198,21 @@ class SqliteFileReader implements SourceReader {
   }
 
   async page(after: ReadonlyArray<unknown> | undefined, limit: number): Promise<unknown[][]> {
-    return after ? this.#next.all(...after, limit) : this.#first.all(limit)
+    const rows = after ? this.#next.all(...after.map(bindable), limit) : this.#first.all(limit)
+    await checkText(rows, this.#spec.columns.length, async (row, column) => {
+      let statement = this.#bytes.get(column)
+      if (!statement) {
+        statement = this.#database
+          .prepare(
+            `select cast(${quoteIdentifier(this.#spec.columns[column]!.name)} as blob) from ${this.#table} where ${rowCondition(this.#spec)}`,
+          )
+          .pluck(true)
+          .safeIntegers(true)
+        this.#bytes.set(column, statement)
+      }
+      return asBuffer(statement.get(...this.#keyIndexes.map((index) => bindable(row[index]))))
+    })
+    return rows
   }
 
   async count(): Promise<number> {
@@ -139,15 +254,26 @@ class LibsqlReader implements SourceReader {
     const query = after
       ? CompiledQuery.raw(
           `${this.#select} where (${this.#keys}) > ${placeholders} order by ${this.#keys} limit ?`,
-          [...after, limit],
+          [...after.map(bindable), limit],
         )
       : CompiledQuery.raw(`${this.#select} order by ${this.#keys} limit ?`, [limit])
     const { rows } = await this.#db.executeQuery<Record<string, unknown>>(query)
-    return rows.map((row) => {
+    const values = rows.map((row) => {
       const values = new Array<unknown>(this.#width)
       for (let index = 0; index < this.#width; index++) values[index] = row[`c${index}`]
       return values
     })
+    const keys = keyIndexes(this.#spec)
+    await checkText(values, this.#spec.columns.length, async (row, column) => {
+      const { rows: found } = await this.#db.executeQuery<Record<string, unknown>>(
+        CompiledQuery.raw(
+          `select cast(${quoteIdentifier(this.#spec.columns[column]!.name)} as blob) as b from ${quoteIdentifier(this.#spec.table)} where ${rowCondition(this.#spec)}`,
+          keys.map((index) => bindable(row[index])),
+        ),
+      )
+      return asBuffer(found[0]?.b)
+    })
+    return values
   }
 
   async count(): Promise<number> {
@@ -203,7 +329,7 @@ class PostgresReader implements SourceReader {
     const query = after
       ? CompiledQuery.raw(
           `${this.#select} where (${this.#keys}) > ${this.#placeholders} order by ${this.#keys} limit $${width + 1}`,
-          [...after, limit],
+          [...after.map(bindable), limit],
         )
       : CompiledQuery.raw(`${this.#select} order by ${this.#keys} limit $1`, [limit])
     const { rows } = await this.#trx.executeQuery<Record<string, unknown>>(query)

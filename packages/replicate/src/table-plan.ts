@@ -1,5 +1,6 @@
+import { isUtf8 } from 'node:buffer'
 import { createHash } from 'node:crypto'
-import type { DatabaseKind } from '@ledgerport/core'
+import { capabilitiesOf, type DatabaseKind } from '@ledgerport/core'
 import { keyIndexes } from './source-reader.js'
 import { REPLICA_TABLE_PREFIX, type ReplicaTable } from './table-schema.js'
 import {
@@ -33,13 +34,20 @@ export interface TablePlan {
   readonly options: TypeMappingOptions
 }
 
-/** Plans the copy of `table` from one engine to another. */
+/**
+ * Plans the copy of `table` from one engine to another.
+ *
+ * @throws {Error} when the table's or a column's name is longer than the target's identifiers
+ *   (PostgreSQL: 63 bytes): the target would cut it, so the copy would not have the source's names
+ *   (and two names with the same first 63 bytes would collide).
+ */
 export function planTable(
   table: ReplicaTable,
   sourceKind: DatabaseKind,
   targetKind: DatabaseKind,
   options: TypeMappingOptions,
 ): TablePlan {
+  checkNameLengths(table, targetKind)
   const source = engineFamily(sourceKind)
   const target = engineFamily(targetKind)
   const columns = table.columns
@@ -68,6 +76,31 @@ export function planTable(
     schemaHash,
     options,
   }
+}
+
+/** The first `max` bytes of `name`, at a character boundary (as PostgreSQL cuts). */
+function cut(name: string, max: number): string {
+  let bytes = Buffer.from(name).subarray(0, max)
+  while (bytes.length && !isUtf8(bytes)) bytes = bytes.subarray(0, bytes.length - 1)
+  return bytes.toString()
+}
+
+/** Refuses a table whose own or column names the target would cut. */
+function checkNameLengths(table: ReplicaTable, targetKind: DatabaseKind): void {
+  const max = capabilitiesOf(targetKind).maxIdentifierLength
+  const engine = targetKind === 'postgres' ? 'PostgreSQL' : targetKind
+  const tooLong = (name: string) => Buffer.byteLength(name) > max
+  const describe = (name: string) =>
+    `is ${Buffer.byteLength(name)} bytes long; ${engine} keeps ${max} bytes of a name and would cut it to ${JSON.stringify(cut(name, max))}`
+  if (tooLong(table.name))
+    throw new Error(
+      `The source table name ${JSON.stringify(table.name)} ${describe(table.name)}, so the copy would not have the source's name (and another table with the same first ${max} bytes would collide). Rename the table in the source, or leave it out with --exclude.`,
+    )
+  const columns = table.columns.filter((column) => tooLong(column.name))
+  if (columns.length)
+    throw new Error(
+      `Table ${table.name}: column ${columns.map((column) => `${JSON.stringify(column.name)} ${describe(column.name)}`).join('; column ')}, so the copy would not have the source's column names (and two with the same first ${max} bytes would collide). Rename the column(s) in the source, or leave the table out with --exclude.`,
+    )
 }
 
 /** `ledgerport_replica_state_trades`; shortened with a hash to PostgreSQL's 63 bytes when needed. */

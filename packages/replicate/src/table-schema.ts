@@ -87,6 +87,13 @@ async function describeSqliteTable(db: Kysely<any>, table: string): Promise<Repl
     dflt_value: string | null
     pk: number | bigint
   }>`select name, type, "notnull", dflt_value, pk from pragma_table_info(${table}) order by cid`.execute(db)
+  // pragma_table_info leaves generated columns out; they are not copied, and the user is told.
+  const { rows: generatedColumns } = await sql<{
+    name: string
+    hidden: number | bigint
+  }>`select name, hidden from pragma_table_xinfo(${table}) where hidden in (2, 3) order by cid`.execute(db)
+  for (const column of generatedColumns)
+    warnings.push(generatedWarning(table, column.name, Number(column.hidden) === 3 ? 'STORED' : 'VIRTUAL'))
   const primaryKey = info
     .filter((column) => Number(column.pk) > 0)
     .sort((a, b) => Number(a.pk) - Number(b.pk))
@@ -157,6 +164,11 @@ async function describeSqliteTable(db: Kysely<any>, table: string): Promise<Repl
   }
 }
 
+/** What the copy of a table says about a generated column it leaves out. */
+function generatedWarning(table: string, column: string, kind: 'STORED' | 'VIRTUAL'): string {
+  return `${table}.${column} is a generated column (GENERATED ALWAYS AS … ${kind}): it is not copied, since its values follow from the other columns; add it to the target table yourself (ALTER TABLE ${table} ADD COLUMN … GENERATED ALWAYS AS (…)) if you need it there.`
+}
+
 /** `CONSTRAINT name UNIQUE (a, b)` clauses of a SQLite `CREATE TABLE`, by their column list. */
 function uniqueConstraintNames(createSql: string): Map<string, string> {
   const names = new Map<string, string>()
@@ -203,6 +215,11 @@ async function describePostgresTable(db: Kysely<any>, table: string): Promise<Re
     left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
     where a.attrelid = ${oid} and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
     order by a.attnum`.execute(db)
+  const { rows: generatedColumns } = await sql<{ name: string }>`
+    select a.attname as name from pg_attribute a
+    where a.attrelid = ${oid} and a.attnum > 0 and not a.attisdropped and a.attgenerated <> ''
+    order by a.attnum`.execute(db)
+  for (const column of generatedColumns) warnings.push(generatedWarning(table, column.name, 'STORED'))
   const { rows: constraints } = await sql<{
     name: string
     type: string

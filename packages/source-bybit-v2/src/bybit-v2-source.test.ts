@@ -34,9 +34,21 @@ createBybitV2Sqlite(minimalFile, { trades: 6, variant: 'minimal' })
 afterAll(() => dir.cleanup())
 
 // Batches of 10 records: 2 trades a page, so every stream spans several checkpoints.
+let hostileFiles = 0
 describeSource('bybit-v2 (SQLite)', {
   create: () => source.create({ sourceUrl: `sqlite:${fullFile}` }, context(10)) as Promise<Source>,
   streams: ALL_STREAMS,
+  // The hostile value in a signal's raw_data and a trade's ml_data (JSON text columns).
+  hostile: async (input) => {
+    const file = join(dir.path, `hostile-${++hostileFiles}.db`)
+    createBybitV2Sqlite(file, { trades: 3 })
+    const db = new Database(file)
+    const json = `{"hostile":${input.json}}`
+    db.prepare('update signals set raw_data = ? where id = 2').run(json)
+    db.prepare('update trades set ml_data = ? where id = 3').run(json)
+    db.close()
+    return source.create({ sourceUrl: `sqlite:${file}` }, context(10)) as Promise<Source>
+  },
 })
 
 describeSource('bybit-v2 (SQLite, without the optional tables and columns)', {

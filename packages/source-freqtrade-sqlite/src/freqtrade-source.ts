@@ -69,6 +69,7 @@ export class FreqtradeSqliteSource implements Source {
   /** A stream's batches after checkpoint `from` (see the mapping's `streamBatches`). */
   read(stream: StreamDescriptor, from?: Checkpoint, options?: ReadOptions): AsyncIterable<SourceBatch> {
     const { bot, kind } = this.#stream(stream)
+    if (bot.error !== undefined) throw new Error(bot.error)
     const settings = streamSettings(
       { botId: bot.botId, file: bot.path, dryRun: bot.dryRun },
       this.#context,
@@ -80,6 +81,7 @@ export class FreqtradeSqliteSource implements Source {
   /** How many source rows a stream reads (for progress and `verify`). */
   async count(stream: StreamDescriptor): Promise<number> {
     const { bot, kind } = this.#stream(stream)
+    if (bot.error !== undefined) throw new Error(bot.error)
     return kind === 'bot' ? 1 : countFileStream(bot.file, kind)
   }
 
@@ -95,6 +97,7 @@ export class FreqtradeSqliteSource implements Source {
         ...(this.#options.instancesDir !== undefined ? { instancesDir: this.#options.instancesDir } : {}),
         ...(this.#options.botId ? { botId: this.#options.botId } : {}),
         cwd: this.#context.cwd,
+        warn: (message) => this.#context.warn(message),
       })
       const fileOptions = {
         busyTimeout: this.#options.busyTimeout ?? 5_000,

@@ -1,4 +1,4 @@
-import { mkdirSync, utimesSync } from 'node:fs'
+import { mkdirSync, symlinkSync, utimesSync } from 'node:fs'
 import { join } from 'node:path'
 import type { SourceBatch } from '@ledgerport/core'
 import {
@@ -340,6 +340,47 @@ describe('a fleet with broken databases', () => {
     } finally {
       locker.exec('ROLLBACK')
       locker.close()
+      await target.dispose()
+    }
+  })
+})
+
+describe.each(['sqlite', 'postgres'] as const)('a fleet folder with symbolic links, into %s', (kind) => {
+  it('imports an alias of a bot folder once, and fails only the bot of a link loop', async () => {
+    const fleetDir = join(dir.path, `linked-fleet-${kind}`)
+    const members = writeFreqtradeFleet(fleetDir, [
+      { name: 'alpha', schema: 'current', trades: 6 },
+      { name: 'bravo', schema: '2022.4', trades: 4 },
+    ])
+    for (const member of members) backdateFiles(member.path)
+    // `alpha-alias` is the same bot as `alpha`; `x1 → x2 → x1` is a loop.
+    symlinkSync(join(fleetDir, 'alpha'), join(fleetDir, 'alpha-alias'))
+    symlinkSync(join(fleetDir, 'x2'), join(fleetDir, 'x1'))
+    symlinkSync(join(fleetDir, 'x1'), join(fleetDir, 'x2'))
+    const target = await createTarget(kind)
+    try {
+      const context = testContext({ batchSize: 5000 })
+      const result = await migrate(target.target, { instancesDir: fleetDir }, { context })
+      const failed = result.results.filter((r) => r.status === 'Error')
+      expect(new Set(failed.map((r) => r.stream.split('/')[0]))).toEqual(new Set(['x1', 'x2']))
+      expect(failed.find((r) => r.stream === 'x1/trades')?.error).toBe(
+        `${join(fleetDir, 'x1')}: is a loop of symbolic links (ELOOP). Fix or remove this entry of --instances-dir; the other bots are read.`,
+      )
+      expect(result.results.some((r) => r.stream.startsWith('alpha-alias/'))).toBe(false)
+      expect(
+        result.results.filter((r) => /^(alpha|bravo)\//.test(r.stream)).every((r) => r.status === 'Success'),
+      ).toBe(true)
+      expect(result.warnings.filter((w) => w.includes('alpha-alias'))).toEqual([
+        `${join(fleetDir, 'alpha-alias', 'user_data', 'tradesv3.sqlite')} is a symbolic link to ${join(fleetDir, 'alpha', 'user_data', 'tradesv3.sqlite')}, which is already read as ${join(fleetDir, 'alpha', 'user_data', 'tradesv3.sqlite')}: read once, as that bot.`,
+      ])
+      const bots = await readRows(target.target, 'bots')
+      expect([...bots.keys()].sort()).toEqual(['bot:alpha', 'bot:bravo'])
+      // Each trade once: as many round trips as the two bots' trades streams inserted, all of theirs.
+      const trips = await readRows(target.target, 'round_trips')
+      const counts = countsByStream(result)
+      expect(trips.size).toBe(counts['alpha/trades']!.inserted + counts['bravo/trades']!.inserted)
+      expect(trips.size).toBeGreaterThan(0)
+    } finally {
       await target.dispose()
     }
   })

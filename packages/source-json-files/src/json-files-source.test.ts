@@ -74,6 +74,24 @@ const byKey = (records: CanonicalRecord[], entity: string, key: string) =>
 describeSource('json-files (bot shape, with ugly records)', {
   create: async () => open({ dataDir: await fixture('bot', true) }),
   streams: ['trades_history', 'pending_orders'],
+  // The hostile value in a trade's and a pending order's own field (kept in extra), as text.
+  hostile: async (input) => {
+    const tmp = await createTempDir()
+    dirs.push(tmp)
+    const dir = join(tmp.path, 'data')
+    await mkdir(dir)
+    const trade = (symbol: string, more = '') =>
+      `{"symbol":"${symbol}","entry_price":612.4,"entry_time":"2025-11-03T09:15:05","qty":10,"status":"open","order_response":{"nOrdNo":"${symbol}-1"}${more}}`
+    await writeFile(
+      join(dir, 'trades_history.json'),
+      `{"trades":[${trade('SBIN')},${trade('TCS', `,"hostile":${input.json}`)}]}`,
+    )
+    await writeFile(
+      join(dir, 'pending_orders.json'),
+      `{"orders":[{"order_id":"2","symbol":"ITC-EQ","qty":5,"status":"PENDING","hostile":${input.json}}]}`,
+    )
+    return open({ dataDir: dir })
+  },
 })
 
 describeSource('json-files (bot shape, ugly, with the pending entries of trade orders)', {

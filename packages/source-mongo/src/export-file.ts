@@ -108,7 +108,9 @@ class ValueScanner {
       if (byte === NEWLINE) this.#line++
       if (this.#inValue) {
         if (this.#scalar) {
-          if (!isDelimiter(byte)) continue
+          // Outside an array, what is not a document runs to the end of its line: a line of binary
+          // garbage is one value (one reject), not a value per space, comma or bracket in it.
+          if (this.#layout === 'array' ? !isDelimiter(byte) : byte !== NEWLINE) continue
           // The value ends before its delimiter, which is then read as text between values.
           this.#finish(chunk, valueFrom, i, base + i, byte === NEWLINE ? this.#line - 1 : this.#line)
           valueFrom = -1

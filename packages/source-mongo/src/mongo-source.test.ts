@@ -16,12 +16,33 @@ import {
 } from './test-support.js'
 
 afterAll(cleanUp)
+const hostileDirs: Array<{ cleanup(): Promise<void> }> = []
+afterAll(async () => {
+  for (const dir of hostileDirs.splice(0)) await dir.cleanup()
+})
 
 const onTestServer = !process.env.MONGODB_URL
 
 describeSource('mongo (server, ugly documents)', {
   create: async () => openSource({ sourceUrl: (await fixtureDatabase()).url }),
   streams: ['users', 'portfoliosnapshots'],
+  // The hostile value as BSON, in a user's and a snapshot's own field.
+  hostile: async (input) => {
+    const database = await createMongoDatabase()
+    hostileDirs.push({ cleanup: () => database.drop() })
+    await database.insert('users', [
+      { _id: fixtureObjectId('2025-03-01T00:00:00Z', 1), email: 'a@example.com' },
+      { _id: fixtureObjectId('2025-03-01T00:00:00Z', 2), email: 'b@example.com', prefs: input.value() },
+    ])
+    await database.insert('portfoliosnapshots', [
+      {
+        _id: fixtureObjectId('2025-03-01T00:00:00Z', 3),
+        userId: fixtureObjectId('2025-03-01T00:00:00Z', 1),
+        data: input.value(),
+      },
+    ])
+    return openSource({ sourceUrl: database.url })
+  },
 })
 
 /** One export folder per layout, made once: the conformance suite opens the source many times. */
@@ -35,6 +56,23 @@ function sharedExportDir(options: Parameters<typeof fixtureExportDir>[0] = {}): 
 describeSource('mongo (mongoexport JSON Lines, relaxed)', {
   create: async () => openSource({ exportDir: await sharedExportDir() }),
   streams: ['users', 'portfoliosnapshots'],
+  // The hostile value in a user's and a snapshot's own field, in mongoexport's JSON Lines.
+  hostile: async (input) => {
+    const tmp = await createTempDir()
+    hostileDirs.push(tmp)
+    await writeFile(
+      join(tmp.path, 'users.json'),
+      [
+        '{"_id":{"$oid":"65f0a1b2c3d4e5f601000001"},"email":"a@example.com"}',
+        `{"_id":{"$oid":"65f0a1b2c3d4e5f601000002"},"email":"b@example.com","prefs":${input.json}}`,
+      ].join('\n'),
+    )
+    await writeFile(
+      join(tmp.path, 'portfoliosnapshots.json'),
+      `{"_id":{"$oid":"65f0a1b2c3d4e5f602000001"},"userId":{"$oid":"65f0a1b2c3d4e5f601000001"},"totalValue":{"$numberDecimal":"10.5"},"timestamp":{"$date":"2025-03-01T09:15:00Z"},"data":${input.json}}`,
+    )
+    return openSource({ exportDir: tmp.path })
+  },
 })
 
 describeSource('mongo (mongoexport --pretty, canonical, Asia/Kolkata)', {
@@ -311,6 +349,29 @@ describe('mongo export folder', () => {
           reason: `${file} line 4 (_id=ObjectId("65f0a1b2c3d4e5f601000001")): same _id as line 1, which was kept`,
         },
       ])
+    } finally {
+      await tmp.cleanup()
+    }
+  })
+
+  it('rejects a line of binary garbage once, with its line number, and reads the lines around it', async () => {
+    const tmp = await createTempDir()
+    try {
+      const garbage = Buffer.from([
+        0x00, 0xff, 0xfe, 0x20, 0x67, 0x61, 0x72, 0x2c, 0x7b, 0x01, 0x5b, 0x20, 0x9c, 0x22,
+      ])
+      await writeFile(
+        join(tmp.path, 'users.json'),
+        Buffer.concat([
+          Buffer.from('{"_id":{"$oid":"65f0a1b2c3d4e5f601000001"},"email":"a@example.com"}\n'),
+          garbage,
+          Buffer.from('\n{"_id":{"$oid":"65f0a1b2c3d4e5f601000003"},"email":"c@example.com"}\n'),
+        ]),
+      )
+      const users = await readStream(await openSource({ exportDir: tmp.path }), 'users')
+      expect(users.records.map((r) => r.values.email)).toEqual(['a@example.com', 'c@example.com'])
+      expect(users.rejects.map((r) => r.location.path)).toEqual(['line 2'])
+      expect(users.rejects[0]!.reason).toMatch(/users\.json line 2: /)
     } finally {
       await tmp.cleanup()
     }

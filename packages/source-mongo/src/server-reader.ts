@@ -1,4 +1,5 @@
 import { type Checkpoint, redactSecrets, redactUrl, urlSecrets } from '@ledgerport/core'
+import { MAX_JSON_DEPTH } from '@ledgerport/source-kit'
 import { BSON, type Db, type Document, MongoClient } from 'mongodb'
 import { idLabel } from './bson-values.js'
 import type { CollectionInfo, DocumentBatch, DocumentReader } from './document-reader.js'
@@ -176,7 +177,16 @@ export class ServerReader implements DocumentReader {
 
   #sourceDocument(collection: string, document: Document): SourceDocument {
     const key = `_id=${idLabel(document._id)}`
-    return { document, location: { table: collection, key }, label: `${collection} ${key}` }
+    const location = { table: collection, key }
+    const label = `${collection} ${key}`
+    // As deep as a mongoexport file may be (MAX_JSON_DEPTH), so mapping it cannot overflow the stack.
+    if (nestedDeeperThan(document, MAX_JSON_DEPTH))
+      return {
+        unreadable: `a document nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects, the most ledgerport reads (MAX_JSON_DEPTH)`,
+        location,
+        label,
+      }
+    return { document, location, label }
   }
 
   #connect(): Promise<void> {
@@ -195,4 +205,26 @@ export class ServerReader implements DocumentReader {
     const message = error instanceof Error ? error.message : String(error)
     return new Error(redactSecrets(`MongoDB ${this.display} ${what}: ${message}`, this.#secrets))
   }
+}
+
+/** Whether a decoded document nests arrays and objects deeper than `max` levels (it is level 1); without recursion. */
+function nestedDeeperThan(document: Document, max: number): boolean {
+  const stack: Array<{ value: object; depth: number }> = [{ value: document, depth: 1 }]
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    if (next.depth > max) return true
+    const items = Array.isArray(next.value) ? next.value : Object.values(next.value)
+    for (const item of items) if (isContainer(item)) stack.push({ value: item, depth: next.depth + 1 })
+  }
+  return false
+}
+
+/** A plain object or array (not a BSON value such as ObjectId or Binary, a Date or bytes). */
+function isContainer(value: unknown): value is object {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !(value instanceof Date) &&
+    !ArrayBuffer.isView(value) &&
+    !('_bsontype' in value)
+  )
 }

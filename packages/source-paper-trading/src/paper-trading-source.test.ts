@@ -63,6 +63,23 @@ async function readStream(src: Source, name: string): Promise<Read> {
 describeSource('paper-trading (one folder, bot shape, ugly items)', {
   create: async () => open(await fixture({ shape: 'bot', ugly: true })),
   streams: ['orders', 'holdings', 'transactions', 'account'],
+  // The hostile value in an order's, a holding's, a transaction's and the account's own field.
+  hostile: async (input) => {
+    const tmp = await createTempDir()
+    dirs.push(tmp)
+    const dir = join(tmp.path, 'user_7')
+    await mkdir(dir)
+    const order = (id: string, more = '') =>
+      `{"order_id":"${id}","symbol":"SBIN-EQ","transaction_type":"BUY","quantity":10,"status":"COMPLETE","placed_at":"2025-11-19T09:15:00"${more}}`
+    await writeFile(join(dir, 'orders.json'), `[${order('A')},${order('B', `,"legs":${input.json}`)}]`)
+    await writeFile(join(dir, 'holdings.json'), `{"TCS":{"quantity":1,"notes":${input.json}}}`)
+    await writeFile(
+      join(dir, 'transactions.json'),
+      `[{"order_id":"A","symbol":"SBIN","transaction_type":"BUY","quantity":10,"price":612.4,"timestamp":"2025-11-19T09:15:01","tags":${input.json}}]`,
+    )
+    await writeFile(join(dir, 'account.json'), `{"available_cash":1000,"history":${input.json}}`)
+    return open(dir)
+  },
 })
 
 describeSource('paper-trading (per-user folders)', {

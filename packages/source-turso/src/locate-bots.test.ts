@@ -1,3 +1,4 @@
+import { symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { createTempDir, writeFreqtradeDatabase } from '@ledgerport/test-kit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -72,5 +73,28 @@ describe('bot ids', () => {
     expect(() => locateTursoBots({ url: ['file:missing.db'], cwd })).toThrow(/no such file/)
     expect(() => locateTursoBots({ url: ['http://127.0.0.1:8080'], cwd })).toThrow(/Give --bot-id/)
     expect(() => locateTursoBots({ url: [], cwd })).toThrow(/--url/)
+  })
+
+  it('refuses two file: URLs that are one file through a symbolic link, and names a link loop', () => {
+    const cwd = dir.path
+    symlinkSync(join(dir.path, 'alpha'), join(dir.path, 'alpha-alias'))
+    symlinkSync(join(dir.path, 'loop-2'), join(dir.path, 'loop-1'))
+    symlinkSync(join(dir.path, 'loop-1'), join(dir.path, 'loop-2'))
+    const real = join(dir.path, 'alpha', 'user_data', 'tradesv3.dryrun.sqlite')
+    expect(() =>
+      locateTursoBots({
+        url: [
+          'file:alpha/user_data/tradesv3.dryrun.sqlite',
+          'file:alpha-alias/user_data/tradesv3.dryrun.sqlite',
+        ],
+        botId: ['one', 'two'],
+        cwd,
+      }),
+    ).toThrow(
+      `--url ${real} and --url ${join(dir.path, 'alpha-alias', 'user_data', 'tradesv3.dryrun.sqlite')} are the same database file (${real}, through a symbolic link): give it once.`,
+    )
+    expect(() => locateTursoBots({ url: ['file:loop-1'], cwd })).toThrow(
+      `--db ${join(dir.path, 'loop-1')}: is a loop of symbolic links (ELOOP).`,
+    )
   })
 })

@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { redactUrl } from '@ledgerport/core'
 import { locateDatabases } from '@ledgerport/freqtrade-mapping'
@@ -93,6 +94,18 @@ export function locateTursoBots(options: LocateTursoOptions): TursoBot[] {
       )
     return { botId, url, display: redactUrl(url), dryRun: DRY_RUN.test(database ?? '') }
   })
+  // A file reached through a symbolic link is the same bot as the file: refuse to read it twice.
+  const files = new Map<string, string>()
+  for (const bot of bots) {
+    if (bot.path === undefined) continue
+    const real = realOf(bot.path)
+    const other = files.get(real)
+    if (other)
+      throw new Error(
+        `--url ${other} and --url ${bot.display} are the same database file (${real}, through a symbolic link): give it once.`,
+      )
+    files.set(real, bot.display)
+  }
   const seen = new Map<string, string>()
   for (const bot of bots) {
     if (bot.botId === '' || bot.botId.includes('/'))
@@ -107,6 +120,14 @@ export function locateTursoBots(options: LocateTursoOptions): TursoBot[] {
     seen.set(bot.botId, bot.display)
   }
   return bots
+}
+
+function realOf(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    return path
+  }
 }
 
 /** The bot id a database name gives: `INSTANCE` of `bot-USER-INSTANCE`, else the name. */

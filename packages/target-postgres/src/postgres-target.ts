@@ -7,6 +7,10 @@ export interface PostgresTargetOptions {
   readonly schema?: string
   /** Extra migrations folder applied after the canonical model. */
   readonly modelMigrations?: string
+  /** How long opening a connection may take, in ms (`0` waits forever). Default is `10000`. */
+  readonly connectTimeoutMs?: number
+  /** The longest one statement may run, in ms (`0` is no limit). Default is no limit. */
+  readonly statementTimeoutMs?: number
 }
 
 /**
@@ -22,10 +26,22 @@ export const target: TargetPlugin<PostgresTargetOptions> = {
       type: 'string',
       description: 'extra migrations folder applied after the canonical model',
     },
+    connectTimeoutMs: {
+      type: 'number',
+      description: 'how long opening a connection may take, in ms (0 waits forever; default 10000)',
+    },
+    statementTimeoutMs: {
+      type: 'number',
+      description: 'the longest one statement may run, in ms (0 is no limit, the default)',
+    },
   },
   accepts: (url) => /^postgres(ql)?:\/\//i.test(url),
   async create(url, options) {
-    const connection = await connect(url, options.schema ? { schema: options.schema } : {})
+    const connection = await connect(url, {
+      ...(options.schema ? { schema: options.schema } : {}),
+      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+      ...(options.statementTimeoutMs !== undefined ? { statementTimeoutMs: options.statementTimeoutMs } : {}),
+    })
     return new SqlTarget({
       connection,
       upsert: copyUpsert,

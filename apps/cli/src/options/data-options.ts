@@ -1,5 +1,7 @@
 import { optionFlag, type SourcePlugin } from '@ledgerport/core'
 import { type Command, Option } from 'commander'
+import { UsageError } from '../output/exit-code.js'
+import { withTimeoutOptions } from './timeout-options.js'
 
 /** Flags shared by `run`, `verify`, `sync` and `rollback --source`. */
 export interface DataOptions {
@@ -13,6 +15,8 @@ export interface DataOptions {
   readonly json?: boolean
   readonly yes?: boolean
   readonly config?: string
+  readonly connectTimeout?: string
+  readonly statementTimeout?: string
   readonly [flag: string]: unknown
 }
 
@@ -41,8 +45,9 @@ export function withDataOptions(command: Command, plugin: SourcePlugin<any> | un
     .option('--json', 'print a JSON report on stdout')
     .option(
       '--config <file>',
-      'config file whose plugins.sources / plugins.targets name your own plugins (default: ./ledgerport.config.ts if present)',
+      'config file whose plugins.sources / plugins.targets name your own plugins (default: ./ledgerport.config.{ts,mts,js,mjs,json}, the first present)',
     )
+  withTimeoutOptions(command)
   for (const [name, spec] of Object.entries(plugin?.options ?? {})) {
     const flag = optionFlag(name, spec)
     const value = spec.type === 'boolean' ? '' : spec.type === 'string[]' ? ' <values...>' : ' <value>'
@@ -69,4 +74,22 @@ export function pluginFlagValues(
     if (options[attribute] !== undefined) raw[name] = options[attribute]
   }
   return raw
+}
+
+/** Adds `--lock-timeout <seconds>` (run, sync, replicate). */
+export function withLockTimeout(command: Command): Command {
+  return command.option(
+    '--lock-timeout <seconds>',
+    'wait this long for another process running the same source and options into the target (default 0: stop at once)',
+  )
+}
+
+/** `--lock-timeout` in ms (default 0). */
+export function lockTimeoutMs(options: object): number {
+  const { lockTimeout } = options as { lockTimeout?: unknown }
+  if (lockTimeout === undefined) return 0
+  const seconds = Number(lockTimeout)
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new UsageError(`--lock-timeout ${String(lockTimeout)} is not a number of seconds.`)
+  return Math.round(seconds * 1000)
 }

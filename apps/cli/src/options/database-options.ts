@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander'
+import { withTimeoutOptions } from './timeout-options.js'
 
 /** Flags shared by every `migrate` command. */
 export interface DatabaseOptions {
@@ -16,11 +17,13 @@ export interface DatabaseOptions {
   readonly json?: boolean
   readonly yes?: boolean
   readonly backup?: boolean
+  readonly connectTimeout?: string
+  readonly statementTimeout?: string
 }
 
 /** Adds the database-selection and output flags to a command. */
 export function withDatabaseOptions(command: Command): Command {
-  return command
+  command
     .option(
       '--url <url>',
       "database URL (postgres://…, sqlite:PATH, file:PATH, libsql://…); default: the config's default database, else sqlite:./ledgerport.db",
@@ -33,7 +36,10 @@ export function withDatabaseOptions(command: Command): Command {
     )
     .option('--all', 'every database named in ledgerport.config.ts')
     .option('--glob <pattern>', "every SQLite file matching the pattern, e.g. 'bots/*/tradesv3.sqlite'")
-    .option('--config <file>', 'config file (default: ./ledgerport.config.ts if present)')
+    .option(
+      '--config <file>',
+      'config file (default: ./ledgerport.config.{ts,mts,js,mjs,json}, the first present)',
+    )
     .addOption(new Option('--auth-token <token>', 'libSQL auth token').env('LIBSQL_AUTH_TOKEN'))
     .option('--schema <name>', 'PostgreSQL schema (search_path)')
     .option(
@@ -50,6 +56,7 @@ export function withDatabaseOptions(command: Command): Command {
     )
     .option('--json', 'print a JSON report on stdout (stable shape, see docs/cli.md)')
     .option('-y, --yes', 'do not ask for confirmation')
+  return withTimeoutOptions(command)
 }
 
 /** Adds `--backup` (SQLite/libSQL files) to a command that changes the schema. */

@@ -27,9 +27,11 @@ export function printReports(
     if (report.backup) terminal.out(`backup written to ${report.backup}`)
     const migrations = report.migrations as MigrationInfo[] | undefined
     const results = report.results as MigrationResult[] | undefined
-    if (migrations)
-      terminal.out(migrations.length ? renderMigrationList(terminal, migrations) : 'No migrations found.')
-    else if (results) terminal.out(results.length ? renderResults(terminal, results) : 'Nothing to do.')
+    // A database that failed (it could not even be reached) has nothing to list: say only why.
+    if (migrations?.length) terminal.out(renderMigrationList(terminal, migrations))
+    else if (migrations && !report.error) terminal.out('No migrations found.')
+    else if (results?.length) terminal.out(renderResults(terminal, results))
+    else if (results && !report.error) terminal.out('Nothing to do.')
     if (report.file) terminal.out(`created ${String(report.file)}`)
     for (const warning of report.warnings) terminal.err(style.yellow(`warning: ${warning}`))
     if (report.error) terminal.err(style.red(`error: ${report.error}`))

@@ -72,7 +72,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     log,
     ...(authToken ? { authToken } : {}),
   })
-  const { db, postgresClient, sqliteDatabase } = opened
+  const { db, postgresClient, sqliteDatabase, close } = opened
 
   return {
     kind: parsed.kind,
@@ -90,7 +90,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
       return () => listeners.delete(listener)
     },
     async close() {
-      await db.destroy()
+      await (close ? close() : db.destroy())
     },
   }
 }

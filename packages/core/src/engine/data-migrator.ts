@@ -2,14 +2,17 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { redactSecrets } from '../db/connection-url.js'
+import { tableExists } from '../engines/index.js'
 import { canonicalId } from '../model/ids.js'
 import { rowHash } from '../model/row-hash.js'
 import type { ReadOptions, Source, SourceBatch, StreamDescriptor } from '../plugin/source-plugin.js'
 import type { Target, TargetTransaction } from '../plugin/target-plugin.js'
 import { CLI_SOURCE, RecordPreparer } from './prepare-records.js'
 import { RejectsFile } from './rejects-file.js'
-import { RunLedger } from './run-ledger.js'
+import { RunLedger, type RunRecord } from './run-ledger.js'
+import { acquireRunLock, type RunLock } from './run-lock.js'
 import { mappingSalt, SourceDigestStore } from './source-digests.js'
+import { describeTargetFault } from './target-fault.js'
 
 /** Default records per batch. */
 export const DEFAULT_BATCH_SIZE = 5_000
@@ -69,6 +72,11 @@ export interface DataMigratorProps {
   readonly onProgress?: (progress: StreamProgress) => void
   /** Stops the run cleanly after the current batch. */
   readonly signal?: AbortSignal
+  /**
+   * How long to wait for another process running the same source and scope into this target, in ms
+   * (`--lock-timeout`). Default is `0`: stop at once with `… locked by pid P on host H since T`.
+   */
+  readonly lockTimeoutMs?: number
 }
 
 /** Where a stream is, for progress bars. */
@@ -147,6 +155,8 @@ export class DataMigrator {
   readonly #props: DataMigratorProps
   readonly #ledger: RunLedger
   readonly #digests: SourceDigestStore
+  /** The lock of this run's source scope on the target, held while {@link run} runs. */
+  #lock: RunLock | undefined
 
   constructor(props: DataMigratorProps) {
     this.#props = Object.freeze({ ...props })
@@ -170,6 +180,19 @@ export class DataMigrator {
     const db = props.target.connection.db
     const scope = props.scope ?? 'default'
     try {
+      // A target used from code must be prepared first; say so instead of a raw "relation … does not exist".
+      if (!(await tableExists(db, props.target.connection.kind, 'ledgerport_runs')))
+        throw new Error(
+          `The target ${props.target.connection.displayUrl} holds no canonical model yet: call \`await target.prepare()\` before \`new DataMigrator({ target, … }).run()\` (the CLI does this for you).`,
+        )
+      // Before anything is looked up: a run another process holds is never resumed nor doubled.
+      this.#lock = await acquireRunLock(props.target.connection, {
+        kind: 'run',
+        source: props.sourceName,
+        scope,
+        timeoutMs: props.lockTimeoutMs ?? 0,
+        onWarning: (message) => warnings.push(message),
+      })
       if (props.resumeRunId) {
         const run = await this.#ledger.getRun(db, props.resumeRunId)
         if (!run)
@@ -187,6 +210,11 @@ export class DataMigrator {
         }
       }
       if (resumed) warnings.push(`Resuming run ${runId} from its checkpoints.`)
+      // A resumed run's ledger counts go on from what its earlier parts committed, so they cover the
+      // whole run; the result (the summary) counts what this part did.
+      const prior = resumed
+        ? priorCounts(await this.#ledger.getRun(db, runId))
+        : new Map<string, StreamCounts>()
       // A dry run writes it too: its rejects are rolled back with everything else in the target, and
       // reviewing them is what a dry run is for.
       if (props.rejectsFile !== false) {
@@ -225,16 +253,17 @@ export class DataMigrator {
             results.push({ stream: stream.name, status: 'NotExecuted', seconds: 0, ...ZERO })
             continue
           }
-          results.push(await this.#runStream(stream, runId, scope, rejects, outer))
+          const done = results.length
+          const snapshot = (current: StreamResult) => wholeRun([...results.slice(0, done), current], prior)
+          results.push(await this.#runStream(stream, runId, scope, rejects, outer, snapshot))
         }
-        const totals = sumCounts(results)
         const failed = results.filter((r) => r.status === 'Error')
         const finish = (tx: TargetTransaction) =>
           this.#ledger.finishRun(
             tx.db,
             runId,
             failed.length || props.signal?.aborted ? 'failed' : 'succeeded',
-            { totals, streams: results },
+            wholeRun(results, prior),
             failed.length
               ? failed.map((r) => `${r.stream}: ${r.error}`).join('; ')
               : props.signal?.aborted
@@ -272,7 +301,7 @@ export class DataMigrator {
         warnings,
         dryRun: Boolean(props.dryRun),
         resumed,
-        ...(rejects?.count ? { rejectsFile: rejects.path } : {}),
+        ...(rejects?.count || rejects?.duplicates ? { rejectsFile: rejects.path } : {}),
         ...(failed.length
           ? {
               error: new Error(
@@ -291,14 +320,19 @@ export class DataMigrator {
         warnings,
         dryRun: Boolean(props.dryRun),
         resumed,
-        error: new Error(redactSecrets((error as Error).message ?? String(error), props.secrets), {
-          cause: error,
-        }),
-        ...(rejects?.count ? { rejectsFile: rejects.path } : {}),
+        error: new Error(
+          redactSecrets(faultMessage(error, props.target.connection.displayUrl), props.secrets),
+          {
+            cause: error,
+          },
+        ),
+        ...(rejects?.count || rejects?.duplicates ? { rejectsFile: rejects.path } : {}),
       }
     } finally {
       await rejects?.close()
       if (loading) await props.target.endLoad?.().catch(() => {})
+      await this.#lock?.release()
+      this.#lock = undefined
     }
   }
 
@@ -336,10 +370,14 @@ export class DataMigrator {
     scope: string,
     rejects: RejectsFile | undefined,
     outer: TargetTransaction | undefined,
+    snapshot: (current: StreamResult) => unknown,
   ): Promise<StreamResult> {
     const props = this.#props
     const started = performance.now()
     const counts = { ...ZERO }
+    // The read-ahead batch: a stream that fails must not leave it reading from a closed target.
+    let pending: Promise<unknown> | undefined
+    let iterator: AsyncIterator<SourceBatch> | undefined
     const key = { source: props.sourceName, scope, stream: stream.name }
     const db = outer?.db ?? props.target.connection.db
     try {
@@ -365,7 +403,8 @@ export class DataMigrator {
       const readOptions: ReadOptions = props.full
         ? {}
         : { storedDigests: (keys) => this.#digests.lookup(db, key, keys) }
-      const iterator = props.source.read(stream, from, readOptions)[Symbol.asyncIterator]()
+      iterator = props.source.read(stream, from, readOptions)[Symbol.asyncIterator]()
+      const source = iterator
       // Only the prepared rows are written: the batch is kept without its records (a batch of wide
       // records is as large as its rows), so they can go while the rows are written.
       const prepare = async (batch: SourceBatch) => {
@@ -386,7 +425,10 @@ export class DataMigrator {
         return { batch: { ...batch, records: [] }, records: records.length, prepared: preparer.result() }
       }
       // Read ahead: the next batch is read and prepared while this one is written.
-      const readNext = () => iterator.next().then((item) => (item.done ? undefined : prepare(item.value)))
+      const readNext = () => {
+        pending = source.next().then((item) => (item.done ? undefined : prepare(item.value)))
+        return pending as Promise<Awaited<ReturnType<typeof prepare>> | undefined>
+      }
       let next = readNext()
       let lastCheckpoint: SourceBatch['checkpoint'] | null = from ?? null
       let uncommitted = 0
@@ -399,13 +441,26 @@ export class DataMigrator {
           ...(batch.rejects ?? []).map((r) => ({ ...r, stream: r.stream ?? stream.name })),
           ...prepared.rejects,
         ]
+        // Counted once the batch commits: a batch rolled back (a full disk) counts for nothing.
+        const batchCounts: StreamCounts = {
+          read:
+            records + (batch.rejects?.length ?? 0) + (batch.duplicates?.length ?? 0) + (batch.skipped ?? 0),
+          inserted: 0,
+          updated: 0,
+          unchanged: batch.skipped ?? 0,
+          duplicates: prepared.duplicates + (batch.duplicates?.length ?? 0),
+          rejected: batchRejects.length,
+          naiveTimes: prepared.naiveTimes,
+        }
+        let written = { inserted: 0, updated: 0, unchanged: 0, duplicates: 0 }
         const write = async (tx: TargetTransaction): Promise<void> => {
+          written = { inserted: 0, updated: 0, unchanged: 0, duplicates: 0 }
           for (const [entity, rows] of prepared.rows) {
             const result = await tx.upsert(entity, rows, runId)
-            counts.inserted += result.inserted
-            counts.updated += result.updated
-            counts.unchanged += result.unchanged
-            counts.duplicates += result.duplicates
+            written.inserted += result.inserted
+            written.updated += result.updated
+            written.unchanged += result.unchanged
+            written.duplicates += result.duplicates
           }
           await this.#ledger.putRejects(tx.db, runId, props.sourceName, batchRejects)
           // A row whose records were rejected or repeated is compared in full next time, like before.
@@ -416,6 +471,19 @@ export class DataMigrator {
             complete: false,
             runId,
           })
+          const after = sumCounts([counts, batchCounts, { ...ZERO, ...written }])
+          await this.#ledger.putCounts(
+            tx.db,
+            runId,
+            snapshot({
+              stream: stream.name,
+              status: 'NotExecuted',
+              seconds: secondsSince(started),
+              ...after,
+            }),
+          )
+          // Renews the lease in the batch's transaction; fails it if another process took the lease over.
+          await this.#lock?.heartbeat(tx.db)
         }
         // A batch with nothing to write (every row skipped by digest) does not commit a transaction
         // just for its checkpoint: the next batch that writes, or the stream's end, carries it. A
@@ -427,20 +495,20 @@ export class DataMigrator {
           uncommitted = 0
         }
         rejects?.write(runId, props.sourceName, batchRejects)
+        rejects?.writeDuplicates(runId, props.sourceName, stream.name, [
+          ...(batch.duplicates ?? []),
+          ...prepared.duplicateRecords,
+        ])
         lastCheckpoint = batch.checkpoint
-        counts.read +=
-          records + (batch.rejects?.length ?? 0) + (batch.duplicates?.length ?? 0) + (batch.skipped ?? 0)
-        counts.unchanged += batch.skipped ?? 0
-        counts.duplicates += prepared.duplicates + (batch.duplicates?.length ?? 0)
-        counts.rejected += batchRejects.length
-        counts.naiveTimes += prepared.naiveTimes
+        for (const part of [batchCounts, written] as Array<Partial<StreamCounts>>)
+          for (const name of Object.keys(part) as Array<keyof StreamCounts>) counts[name] += part[name] ?? 0
         props.onProgress?.({
           stream: stream.name,
           read: counts.read,
           ...(total !== undefined ? { total } : {}),
         })
         if (props.signal?.aborted) {
-          await iterator.return?.()
+          await source.return?.()
           return { stream: stream.name, status: 'NotExecuted', seconds: secondsSince(started), ...counts }
         }
       }
@@ -450,8 +518,10 @@ export class DataMigrator {
       else await props.target.transaction(complete)
       return { stream: stream.name, status: 'Success', seconds: secondsSince(started), ...counts }
     } catch (error) {
+      await pending?.catch(() => {})
+      await Promise.resolve(iterator?.return?.()).catch(() => {})
       if (outer) throw error
-      const message = redactSecrets((error as Error).message ?? String(error), props.secrets)
+      const message = redactSecrets(faultMessage(error, props.target.connection.displayUrl), props.secrets)
       return {
         stream: stream.name,
         status: 'Error',
@@ -470,6 +540,44 @@ export function newRunId(now: Date = new Date()): string {
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z')
   return `run_${stamp}_${randomBytes(3).toString('hex')}`
+}
+
+/** Each stream's counts stored in a run's `counts` (what its earlier parts committed). */
+function priorCounts(run: RunRecord | undefined): Map<string, StreamCounts> {
+  const prior = new Map<string, StreamCounts>()
+  const streams = (run?.counts as { streams?: unknown } | null | undefined)?.streams
+  if (!Array.isArray(streams)) return prior
+  for (const entry of streams as Array<Record<string, unknown>>) {
+    if (typeof entry?.stream !== 'string') continue
+    const counts = { ...ZERO }
+    for (const name of Object.keys(ZERO) as Array<keyof StreamCounts>) {
+      const value = Number(entry[name] ?? 0)
+      counts[name] = Number.isFinite(value) ? value : 0
+    }
+    prior.set(entry.stream, counts)
+  }
+  return prior
+}
+
+/**
+ * A run's `ledgerport_runs.counts`: this part's streams plus what earlier parts (before a kill or a
+ * stop) committed, stream by stream, so a resumed run's counts cover the whole run.
+ */
+function wholeRun(results: ReadonlyArray<StreamResult>, prior: ReadonlyMap<string, StreamCounts>) {
+  const streams = results.map((result) => {
+    const before = prior.get(result.stream)
+    return before ? { ...result, ...sumCounts([result, before]) } : result
+  })
+  for (const [stream, before] of prior)
+    if (!results.some((r) => r.stream === stream))
+      streams.push({ stream, status: 'NotExecuted', seconds: 0, ...before })
+  return { totals: sumCounts(streams), streams }
+}
+
+/** An error's message, a full disk named as such. */
+function faultMessage(error: unknown, targetUrl: string): string {
+  const described = describeTargetFault(error, targetUrl) as Error
+  return described?.message ?? String(error)
 }
 
 function sumCounts(results: ReadonlyArray<StreamCounts>): StreamCounts {

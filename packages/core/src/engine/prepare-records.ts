@@ -1,9 +1,16 @@
-import type { CanonicalRecord, EntityRef, Reject } from '../model/canonical-record.js'
+import type {
+  CanonicalRecord,
+  Duplicate,
+  EntityRef,
+  Reject,
+  SourceLocation,
+} from '../model/canonical-record.js'
 import { COMMON_COLUMNS, ENTITIES, ENTITY_COLUMNS, type EntityName } from '../model/entities.js'
 import { canonicalId } from '../model/ids.js'
 import { normalizeRecord } from '../model/normalize-record.js'
 import { rowHashOfKeys } from '../model/row-hash.js'
 import type { TargetRow } from '../plugin/target-plugin.js'
+import { checkPluginRecord } from './check-plugin-record.js'
 
 /** The source that owns the `users` row `--user-id` creates. */
 export const CLI_SOURCE = 'cli'
@@ -30,6 +37,8 @@ export interface PreparedRecords {
   readonly rejects: Reject[]
   /** Records that repeat one earlier in the same batch (same table and source key): skipped. */
   readonly duplicates: number
+  /** Those records, each with its location and the kept one's. */
+  readonly duplicateRecords: Duplicate[]
   /** Naive source times read in the source's time zone. */
   readonly naiveTimes: number
 }
@@ -82,7 +91,9 @@ export function prepareRecords(
 export class RecordPreparer {
   readonly #options: PrepareRecordsOptions
   readonly #rows = new Map<EntityName, TargetRow[]>()
-  readonly #seen = new Set<string>()
+  /** Row ids prepared, with where each record came from (for a duplicate's `kept`). */
+  readonly #seen = new Map<string, SourceLocation | undefined>()
+  readonly #duplicateRecords: Duplicate[] = []
   readonly #referenceIds = new Map<string, string>()
   readonly #rejects: Reject[] = []
   #duplicates = 0
@@ -100,6 +111,7 @@ export class RecordPreparer {
     const rejects = this.#rejects
     for (let index = start; index < end; index++) {
       const record = records[index]!
+      checkPluginRecord(record, options.source)
       const withUser =
         options.userId !== undefined && USER_COLUMN.has(record.entity) && record.values.user_id == null
           ? {
@@ -127,9 +139,17 @@ export class RecordPreparer {
       const id = this.#referenceId(record.entity, options.source, record.sourceKey)
       if (seen.has(id)) {
         this.#duplicates++
+        const kept = seen.get(id)
+        const location = record.location ?? { key: record.sourceKey }
+        this.#duplicateRecords.push({
+          entity: record.entity,
+          location,
+          ...(kept ? { kept } : {}),
+          reason: `same ${record.entity} source key ${record.sourceKey} as a record earlier in the batch${kept ? ` (${describeLocation(kept)})` : ''}, which was kept`,
+        })
         continue
       }
-      seen.add(id)
+      seen.set(id, record.location)
       this.#naiveTimes += normalized.naiveTimes
       // A copy of the table's template, so every row of a table shares one compact object shape.
       const row: Record<string, string | number | boolean | null> = { ...ROW_TEMPLATES[record.entity] }
@@ -181,7 +201,12 @@ export class RecordPreparer {
       rows: ordered,
       rejects: this.#rejects,
       duplicates: this.#duplicates,
+      duplicateRecords: this.#duplicateRecords,
       naiveTimes: this.#naiveTimes,
     }
   }
+}
+
+function describeLocation(location: SourceLocation): string {
+  return [location.file, location.path, location.table, location.key].filter(Boolean).join(' ')
 }

@@ -1,12 +1,17 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs'
 import { dirname } from 'node:path'
-import type { Reject } from '../model/canonical-record.js'
+import { boundedJson, MAX_CANONICAL_JSON_DEPTH } from '../model/bounded-json.js'
+import type { Duplicate, Reject } from '../model/canonical-record.js'
 
-/** Appends rejects to a JSONL file, one object per line, created on the first reject. */
+/**
+ * Appends rejects to a JSONL file, one object per line, created on the first reject. Lines are
+ * written with `boundedJson`: whatever a reject's `raw` holds, writing it never throws.
+ */
 export class RejectsFile {
   readonly path: string
   #stream: WriteStream | undefined
   #count = 0
+  #duplicates = 0
 
   constructor(path: string) {
     this.path = path
@@ -24,13 +29,39 @@ export class RejectsFile {
       mkdirSync(dirname(this.path), { recursive: true })
       this.#stream = createWriteStream(this.path, { flags: 'a' })
     }
+    // Bounded: a raw record nested 20,000 levels deep is written with its deep part left out, not a
+    // stack overflow; bigints are their decimal text.
+    // The line is one level; its `raw` keeps MAX_CANONICAL_JSON_DEPTH levels.
     const lines = rejects.map((reject) =>
-      JSON.stringify({ run_id: runId, source, ...reject }, (_key, value) =>
-        typeof value === 'bigint' ? value.toString() : value,
-      ),
+      boundedJson({ run_id: runId, source, ...reject }, MAX_CANONICAL_JSON_DEPTH + 1),
     )
     this.#stream.write(`${lines.join('\n')}\n`)
     this.#count += rejects.length
+  }
+
+  /**
+   * Appends the duplicates of one committed batch as lines of `kind: "duplicate"`, with the skipped
+   * record's `location`, the kept one's (`kept`, when known) and the `reason` naming it.
+   */
+  writeDuplicates(runId: string, source: string, stream: string, duplicates: ReadonlyArray<Duplicate>): void {
+    if (duplicates.length === 0) return
+    if (!this.#stream) {
+      mkdirSync(dirname(this.path), { recursive: true })
+      this.#stream = createWriteStream(this.path, { flags: 'a' })
+    }
+    const lines = duplicates.map((duplicate) =>
+      boundedJson(
+        { run_id: runId, source, kind: 'duplicate', stream, ...duplicate },
+        MAX_CANONICAL_JSON_DEPTH + 1,
+      ),
+    )
+    this.#stream.write(`${lines.join('\n')}\n`)
+    this.#duplicates += duplicates.length
+  }
+
+  /** How many duplicates were written. */
+  get duplicates(): number {
+    return this.#duplicates
   }
 
   /** Flushes and closes the file. */

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { DatabaseKind } from '../db/connection-url.js'
 import { capabilitiesOf } from '../engines/index.js'
+import { boundedJson } from '../model/bounded-json.js'
 import type { Reject } from '../model/canonical-record.js'
 import type { Checkpoint } from '../plugin/source-plugin.js'
 
@@ -77,6 +78,18 @@ export class RunLedger {
         finished_at: new Date().toISOString(),
         error: error ?? null,
       })
+      .where('id', '=', id)
+      .execute()
+  }
+
+  /**
+   * Stores a running run's counts so far; call it in the transaction of the batch they include, so
+   * they always equal what committed, and a run resumed after a kill continues from them.
+   */
+  async putCounts(db: Kysely<any>, id: string, counts: unknown): Promise<void> {
+    await db
+      .updateTable('ledgerport_runs')
+      .set({ counts: JSON.stringify(counts) })
       .where('id', '=', id)
       .execute()
   }
@@ -214,6 +227,7 @@ function toIso(value: unknown): string {
   return value instanceof Date ? value.toISOString() : String(value)
 }
 
+/** A reject's raw value as JSON that never overflows the stack (deep values are cut with a note). */
 function safeJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v))
+  return boundedJson(value)
 }

@@ -3,10 +3,12 @@ import { type DatabaseConnection, quoteIdentifier } from '../db/connect.js'
 import { capabilitiesOf } from '../engines/index.js'
 import { FolderMigrationProvider } from '../migrate/folder-migration-provider.js'
 import type { MigrationProvider } from '../migrate/migration.js'
+import { takeTransactionLock } from '../migrate/migration-lock.js'
 import { Migrator } from '../migrate/migrator.js'
 import { canonicalModelMigrations } from '../model/canonical-schema.js'
 import { COMMON_COLUMNS, ENTITY_COLUMNS, type EntityName } from '../model/entities.js'
 import type { Target, TargetRow, TargetTransaction, UpsertCounts } from '../plugin/target-plugin.js'
+import { describeTargetFault } from './target-fault.js'
 
 /** The ledger table of core's own canonical-model migrations. */
 export const MODEL_MIGRATION_TABLE = 'ledgerport_model_migrations'
@@ -57,8 +59,13 @@ export class SqlTarget implements Target {
 
   async prepare(): Promise<void> {
     const connection = this.#props.connection
-    if (connection.capabilities.schemas && connection.schema) {
-      await sql`create schema if not exists ${sql.id(connection.schema)}`.execute(connection.db)
+    const schema = connection.schema
+    if (connection.capabilities.schemas && schema) {
+      // Two first runs at once would both miss it and one fail on pg_namespace's unique index.
+      await connection.db.transaction().execute(async (trx) => {
+        await takeTransactionLock(trx, connection.kind, `schema:${schema}`)
+        await sql`create schema if not exists ${sql.id(schema)}`.execute(trx)
+      })
     }
     const providers: MigrationProvider[] = [canonicalModelMigrations(connection.kind)]
     if (this.#props.extraMigrations)
@@ -87,6 +94,9 @@ export class SqlTarget implements Target {
   async beginLoad(entities: ReadonlyArray<EntityName>): Promise<void> {
     const connection = this.#props.connection
     await connection.db.transaction().execute(async (trx) => {
+      // Runs of other scopes load the same tables at once: one process at a time sets indexes aside.
+      await takeTransactionLock(trx, connection.kind, DEFERRED_INDEXES_TABLE)
+      await takeWriteLock(trx, connection)
       for (const entity of new Set(entities)) {
         const table = sql.table(entity)
         const any = await sql`select 1 as present from ${table} limit 1`.execute(trx)
@@ -129,27 +139,60 @@ export class SqlTarget implements Target {
   }
 
   async #buildDeferredIndexes(): Promise<void> {
-    const db = this.#props.connection.db
-    const deferred = await db.selectFrom(DEFERRED_INDEXES_TABLE).select(['name', 'definition']).execute()
-    for (const index of deferred) {
-      const definition = String(index.definition).replace(/^create index /i, 'CREATE INDEX IF NOT EXISTS ')
-      await sql.raw(definition).execute(db)
-      await db.deleteFrom(DEFERRED_INDEXES_TABLE).where('name', '=', index.name).execute()
-    }
+    const connection = this.#props.connection
+    if (connection.capabilities.lockStrategy === 'advisory-lock') {
+      // Two processes building the same index at once both miss it, and one fails on pg_class's
+      // unique index: one process at a time builds them, the next finds them built.
+      await connection.db.transaction().execute(async (trx) => {
+        await takeTransactionLock(trx, connection.kind, DEFERRED_INDEXES_TABLE)
+        await buildDeferredIndexes(trx)
+      })
+    } else await buildDeferredIndexes(connection.db)
   }
 
   async transaction<T>(work: (tx: TargetTransaction) => Promise<T>): Promise<T> {
     const connection = this.#props.connection
     const upsert = this.#props.upsert ?? upsertRows
-    return connection.db
-      .transaction()
-      .execute((trx) =>
-        work({ db: trx, upsert: (entity, rows, runId) => upsert(trx, connection, entity, rows, runId) }),
-      )
+    // A controlled transaction, so the error that broke it is the one reported: when SQLite rolled back
+    // by itself (SQLITE_FULL, in a statement or at COMMIT), the ROLLBACK that follows fails with
+    // `cannot rollback - no transaction is active`, which would hide it.
+    const trx = await connection.db.startTransaction().execute()
+    let result: T
+    try {
+      await takeWriteLock(trx, connection)
+      result = await work({
+        db: trx,
+        upsert: (entity, rows, runId) => upsert(trx, connection, entity, rows, runId),
+      })
+      await trx.commit().execute()
+    } catch (error) {
+      if (!trx.isCommitted)
+        await trx
+          .rollback()
+          .execute()
+          .catch(() => {})
+      throw describeTargetFault(error, connection.displayUrl)
+    }
+    return result
   }
 
   async close(): Promise<void> {
     await this.#props.connection.close()
+  }
+}
+
+/** SQLite/libSQL: takes the database's write lock at a transaction's start (a no-op on PostgreSQL). */
+async function takeWriteLock(trx: Kysely<any>, connection: DatabaseConnection): Promise<void> {
+  if (connection.capabilities.dialect !== 'postgres')
+    await sql`update ledgerport_runs set id = id where 0 = 1`.execute(trx)
+}
+
+async function buildDeferredIndexes(db: Kysely<any>): Promise<void> {
+  const deferred = await db.selectFrom(DEFERRED_INDEXES_TABLE).select(['name', 'definition']).execute()
+  for (const index of deferred) {
+    const definition = String(index.definition).replace(/^create index /i, 'CREATE INDEX IF NOT EXISTS ')
+    await sql.raw(definition).execute(db)
+    await db.deleteFrom(DEFERRED_INDEXES_TABLE).where('name', '=', index.name).execute()
   }
 }
 

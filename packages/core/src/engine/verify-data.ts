@@ -2,9 +2,10 @@ import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { DatabaseKind } from '../db/connection-url.js'
 import { capabilitiesOf } from '../engines/index.js'
 import { ENTITIES, ENTITY_COLUMNS, type EntityName } from '../model/entities.js'
+import { canonicalId } from '../model/ids.js'
 import type { Source } from '../plugin/source-plugin.js'
 import type { Target } from '../plugin/target-plugin.js'
-import { prepareRecords } from './prepare-records.js'
+import { CLI_SOURCE, prepareRecords } from './prepare-records.js'
 
 /** Options of {@link verifyData}. */
 export interface VerifyDataOptions {
@@ -151,7 +152,12 @@ export async function verifyData(options: VerifyDataOptions): Promise<DataVerifi
         ok: tally.ids.size === targetRows,
       })
     }
-    const orphans = await orphanChecks(db, scope, new Set(expected.keys()))
+    const orphans = await orphanChecks(
+      db,
+      scope,
+      new Set(expected.keys()),
+      options.userId === undefined ? undefined : canonicalId('users', CLI_SOURCE, options.userId),
+    )
     const invalid = await invalidChecks(db, options.target.connection.kind, scope)
     const notes = await unlinkedChecks(db, scope)
     const ok =
@@ -231,11 +237,14 @@ async function countInScope(db: Kysely<any>, scope: Scope, query: RawBuilder<Str
  * bots often come from elsewhere (`--user-id`, a source that names an account it does not describe),
  * so `user_id` and `bot_id` are checked only when the verified streams write `users` (or `bots`) rows
  * themselves (they map some, or some are in the target): then every one they point to should exist.
+ * The `users` row of `--user-id` (`cliUser`) is the engine's: every `user_id` pointing to it is
+ * checked whatever the streams write, so a rollback that removed it cannot go unnoticed.
  */
 async function orphanChecks(
   db: Kysely<any>,
   scope: Scope,
   mapped: ReadonlySet<EntityName>,
+  cliUser: string | undefined,
 ): Promise<VerificationCheck[]> {
   const checks: VerificationCheck[] = []
   const writes = new Map<string, boolean>()
@@ -248,7 +257,19 @@ async function orphanChecks(
           own = mapped.has(column.ref) || (await writtenInScope(db, scope, column.ref))
           writes.set(column.ref, own)
         }
-        if (!own) continue
+        if (!own) {
+          if (column.name !== 'user_id' || cliUser === undefined) continue
+          const count = await countInScope(
+            db,
+            scope,
+            sql<StreamCount>`select t.source_stream as stream, count(*) as n from ${sql.table(entity)} t
+            where t.source = ${scope.source} and t.user_id = ${cliUser}
+            and not exists (select 1 from users r where r.id = t.user_id)
+            group by t.source_stream`,
+          )
+          checks.push({ check: `${entity}.user_id → users (--user-id)`, count })
+          continue
+        }
       }
       const count = await countInScope(
         db,

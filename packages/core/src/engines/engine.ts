@@ -10,6 +10,8 @@ export interface OpenedDatabase {
   readonly db: Kysely<any>
   readonly postgresClient?: (db: Kysely<any>) => Promise<PostgresClient>
   readonly sqliteDatabase?: SqliteDatabase
+  /** Closes the database when `db.destroy()` alone could wait forever (a server that stopped answering). */
+  readonly close?: () => Promise<void>
 }
 
 /**

@@ -92,13 +92,22 @@ async function readRollbackFolder(folder: string): Promise<Map<string, string>> 
 
 async function importMigrationModule(file: string): Promise<ProvidedMigration> {
   let module: Record<string, unknown>
-  if (/\.[cm]?ts$/.test(file)) {
-    const { createJiti } = await import('jiti')
-    module = (await createJiti(import.meta.url, { moduleCache: false, fsCache: false }).import(
-      file,
-    )) as Record<string, unknown>
-  } else {
-    module = (await import(pathToFileURL(file).href)) as Record<string, unknown>
+  try {
+    if (/\.[cm]?ts$/.test(file)) {
+      const { createJiti } = await import('jiti')
+      module = (await createJiti(import.meta.url, { moduleCache: false, fsCache: false }).import(
+        file,
+      )) as Record<string, unknown>
+    } else {
+      module = (await import(pathToFileURL(file).href)) as Record<string, unknown>
+    }
+  } catch (error) {
+    // A migration that throws while it is imported (a typo at top level) must say which file it is.
+    const message = error instanceof Error ? error.message : String(error)
+    throw new Error(
+      `Migration ${file} could not be loaded: ${message}. Fix the file (the error is in its top-level code or imports).`,
+      { cause: error },
+    )
   }
   const candidate = (typeof module.up === 'function' ? module : module.default) as
     | ProvidedMigration

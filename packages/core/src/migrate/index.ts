@@ -5,10 +5,12 @@ export * from './make-migration-file.js'
 export * from './migration.js'
 export type { LedgerEntry } from './migration-ledger.js'
 export {
+  acquireMigrationLock,
   type MigrationLock,
   MigrationLockLostError,
   type MigrationLockOptions,
   MigrationLockTimeoutError,
+  takeTransactionLock,
 } from './migration-lock.js'
 export * from './migrator.js'
 export { splitSqlStatements } from './split-sql-statements.js'

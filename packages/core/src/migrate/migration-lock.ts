@@ -17,6 +17,13 @@ export interface MigrationLockOptions {
   readonly leaseMs: number
   /** Receives warnings (a stale lease taken over). */
   readonly onWarning: (message: string) => void
+  /**
+   * What is locked, as the start of a sentence ending in `locked by pid P on host H since T`.
+   * Default is `The migrations are`; a data run says which source and scope it is.
+   */
+  readonly subject?: string
+  /** What the lock is called in warnings and errors. Default is `migration lock`. */
+  readonly label?: string
 }
 
 /** A held migration lock. */
@@ -78,12 +85,12 @@ async function acquireAdvisoryLock(db: Kysely<any>, options: MigrationLockOption
     if (Date.now() >= deadline) {
       const holder = await readHolder(db, options.table, options.name)
       throw new MigrationLockTimeoutError(
-        `${heldBy(holder)}; gave up after ${options.timeoutMs} ms (--lock-timeout).`,
+        `${heldBy(holder, options)}; gave up after ${options.timeoutMs} ms (--lock-timeout).`,
       )
     }
     await sleep(100)
   }
-  await ensureLockTable(db, options.table)
+  await ensureLockTable(db, options.table, true)
   await writeHolder(db, options, new Date())
   return {
     heartbeat: async () => {},
@@ -95,7 +102,7 @@ async function acquireAdvisoryLock(db: Kysely<any>, options: MigrationLockOption
 }
 
 async function acquireLease(db: Kysely<any>, options: MigrationLockOptions): Promise<MigrationLock> {
-  await ensureLockTable(db, options.table)
+  await ensureLockTable(db, options.table, false)
   const deadline = Date.now() + options.timeoutMs
   for (;;) {
     // Look before asking for SQLite's write lock: a live holder keeps it for each migration's
@@ -122,7 +129,7 @@ async function acquireLease(db: Kysely<any>, options: MigrationLockOptions): Pro
             const stale = outcome.stale
             const expired = Date.parse(stale.expires_at) <= Date.now()
             options.onWarning(
-              `Took over a stale migration lock: ${heldBy(stale)}, lease ${expired ? 'expired' : 'valid until'} ${stale.expires_at}${
+              `Took over a stale ${options.label ?? 'migration lock'}: ${heldBy(stale, options)}, lease ${expired ? 'expired' : 'valid until'} ${stale.expires_at}${
                 stale.host === hostname() && !isAlive(stale.pid) ? ' (that process is gone)' : ''
               }.`,
             )
@@ -138,7 +145,7 @@ async function acquireLease(db: Kysely<any>, options: MigrationLockOptions): Pro
     }
     if (Date.now() >= deadline) {
       throw new MigrationLockTimeoutError(
-        `${heldBy(holder)}; gave up after ${options.timeoutMs} ms (--lock-timeout).`,
+        `${heldBy(holder, options)}; gave up after ${options.timeoutMs} ms (--lock-timeout).`,
       )
     }
     await sleep(50 + Math.random() * 100)
@@ -160,7 +167,7 @@ async function acquireLease(db: Kysely<any>, options: MigrationLockOptions): Pro
       if (Number(result?.numUpdatedRows ?? 0) === 0) {
         const holder = await readHolder(executor, options.table, options.name)
         throw new MigrationLockLostError(
-          `The migration lock's lease (${options.leaseMs} ms) ran out and ${holder ? heldBy(holder) : 'nobody'} holds it now: stopped before changing anything more. Run again; give a longer lease if one migration takes longer.`,
+          `The ${options.label ?? 'migration lock'}'s lease (${options.leaseMs} ms) ran out and ${holder ? `pid ${holder.pid} on host ${holder.host}` : 'nobody'} holds it now: stopped before changing anything more. Run again; give a longer lease if one migration takes longer.`,
         )
       }
     },
@@ -175,7 +182,17 @@ async function acquireLease(db: Kysely<any>, options: MigrationLockOptions): Pro
   }
 }
 
-async function ensureLockTable(db: Kysely<any>, table: string): Promise<void> {
+async function ensureLockTable(db: Kysely<any>, table: string, advisory: boolean): Promise<void> {
+  if (!advisory) return createLockTable(db, table)
+  // Holders of different names may create the table at once: on PostgreSQL, `create table if not
+  // exists` of two sessions can both miss it and one fails on pg_class's unique index.
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(${LOCK_CLASS}, ${lockKey(`ddl:${table}`)})`.execute(trx)
+    await createLockTable(trx, table)
+  })
+}
+
+async function createLockTable(db: Kysely<any>, table: string): Promise<void> {
   await db.schema
     .createTable(table)
     .ifNotExists()
@@ -250,12 +267,24 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function heldBy(holder: Holder | undefined): string {
+function heldBy(holder: Holder | undefined, options: MigrationLockOptions): string {
+  const subject = options.subject ?? 'The migrations are'
   return holder
-    ? `The migrations are locked by pid ${holder.pid} on host ${holder.host} since ${holder.acquired_at}`
-    : 'The migrations are locked by another process'
+    ? `${subject} locked by pid ${holder.pid} on host ${holder.host} since ${holder.acquired_at}`
+    : `${subject} locked by another process`
 }
 
-function lockKey(name: string): number {
+/** The second key of the PostgreSQL advisory lock named `name` (the first is ledgerport's class). */
+export function lockKey(name: string): number {
   return Number.parseInt(createHash('sha256').update(name).digest('hex').slice(0, 7), 16)
+}
+
+/**
+ * On PostgreSQL, waits for and takes the transaction-scoped advisory lock named `name` (released at
+ * the transaction's end), so short critical sections of different processes (creating shared tables,
+ * rebuilding deferred indexes) do not interleave. A no-op on SQLite/libSQL, whose writers take turns.
+ */
+export async function takeTransactionLock(trx: Kysely<any>, kind: DatabaseKind, name: string): Promise<void> {
+  if (capabilitiesOf(kind).lockStrategy !== 'advisory-lock') return
+  await sql`select pg_advisory_xact_lock(${LOCK_CLASS}, ${lockKey(name)})`.execute(trx)
 }

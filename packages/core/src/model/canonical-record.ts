@@ -1,4 +1,4 @@
-import type { EntityName } from './entities.js'
+import type { EntityName, EntityValues } from './entities.js'
 
 /** Any JSON value. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
@@ -38,19 +38,47 @@ export interface SourceLocation {
   readonly key?: string
 }
 
-/** One row-to-be of a canonical table, as a source produces it. */
-export interface CanonicalRecord {
+/**
+ * One row-to-be of a canonical table, as a source produces it.
+ *
+ * `CanonicalRecord<'orders'>` types `values` by the table's columns ({@link EntityValues}): column
+ * names, required columns, vocabularies (`status: 'filled'`, `side: 'buy'`) and references are checked
+ * by the compiler. Plain `CanonicalRecord` (any table) takes any `values`, checked at run time: a
+ * name that is not a column, or a value of the wrong JS type, stops the stream with a plugin error.
+ *
+ * ```ts
+ * const order: CanonicalRecord<'orders'> = {
+ *   entity: 'orders',
+ *   sourceKey: 'order:abc123',
+ *   values: { symbol: 'TCS', side: 'buy', status: 'filled', price: '3900.00', placed_at: '2026-03-02T09:15:00Z' },
+ * }
+ * ```
+ */
+export type CanonicalRecord<E extends EntityName = EntityName> = EntityName extends E
+  ? CanonicalRecordOf<EntityName, Readonly<Record<string, CanonicalValue>>>
+  : CanonicalRecordOf<E, EntityValues<E>>
+
+/** A {@link CanonicalRecord} of table `E` whose `values` have type `V`. */
+export interface CanonicalRecordOf<E extends EntityName, V> {
   /** The canonical table. */
-  readonly entity: EntityName
+  readonly entity: E
   /** Stable key of the source record, unique per (source, entity): e.g. `trade:42`, `order:abc123`. */
   readonly sourceKey: string
-  /** Column values by name; see `ENTITY_COLUMNS`. Unknown names are an error, missing ones are NULL. */
-  readonly values: Readonly<Record<string, CanonicalValue>>
+  /**
+   * Column values by name; see `ENTITY_COLUMNS`. A name that is not a column, or a value of the
+   * wrong JS type, is a plugin error; missing ones are NULL.
+   */
+  readonly values: V
   /** Source fields no column takes: nothing is lost. */
   readonly extra?: Readonly<Record<string, unknown>>
   /** Where it came from. */
   readonly location?: SourceLocation
-  /** Counted in the run summary as naive source times read in the source time zone. */
+  /**
+   * How many times in this record were naive (no offset) and read in the source time zone, for the
+   * run summary. Only needed for times the source converted itself (e.g. `toInstant(...).instant`):
+   * the engine counts naive text it finds in `values` on its own. A record counts the larger of the
+   * two, so setting it for naive text left in `values` does not count those times twice.
+   */
   readonly naiveTimes?: number
 }
 
@@ -76,4 +104,8 @@ export interface Duplicate {
   readonly location: SourceLocation
   /** Which record was kept instead, and by which key they are the same. */
   readonly reason: string
+  /** Where the record that was kept came from, when known. */
+  readonly kept?: SourceLocation
+  /** The canonical table, when known. */
+  readonly entity?: EntityName
 }

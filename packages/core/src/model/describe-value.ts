@@ -1,3 +1,5 @@
+import { boundedJson } from './bounded-json.js'
+
 const MAX_LENGTH = 60
 
 /**
@@ -27,12 +29,13 @@ export function describeValue(value: unknown): string {
   if (value instanceof Date) {
     return Number.isNaN(value.getTime()) ? 'Date(Invalid Date)' : `Date(${value.toISOString()})`
   }
+  // Only the first characters are shown: a few levels are enough, and a deep value cannot overflow.
   let text: string | undefined
   try {
-    text = JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item))
+    text = boundedJson(value, 8)
   } catch {
     text = undefined
   }
-  if (text === undefined) text = Object.prototype.toString.call(value)
+  if (text === undefined || text === 'null') text = Object.prototype.toString.call(value)
   return text.length > MAX_LENGTH ? `${text.slice(0, MAX_LENGTH)}…` : text
 }

@@ -54,25 +54,30 @@ export interface ColumnSpec {
   readonly required?: boolean
 }
 
-const text = (name: string, required = false): ColumnSpec => ({ name, type: 'text', required })
-const decimal = (name: string, required = false): ColumnSpec => ({ name, type: 'decimal', required })
-const instant = (name: string, required = false): ColumnSpec => ({ name, type: 'instant', required })
-const integer = (name: string): ColumnSpec => ({ name, type: 'integer' })
-const boolean = (name: string): ColumnSpec => ({ name, type: 'boolean' })
-const json = (name: string): ColumnSpec => ({ name, type: 'json' })
-const ref = (name: string, target: EntityName): ColumnSpec => ({ name, type: 'ref', ref: target })
-const vocab = (name: string, vocabulary: ReadonlyArray<string>, required = false): ColumnSpec => ({
-  name,
-  type: 'vocab',
-  vocabulary,
-  required,
-})
+const text = <N extends string, R extends boolean = false>(name: N, required?: R) =>
+  ({ name, type: 'text', required: (required ?? false) as R }) as const
+const decimal = <N extends string, R extends boolean = false>(name: N, required?: R) =>
+  ({ name, type: 'decimal', required: (required ?? false) as R }) as const
+const instant = <N extends string, R extends boolean = false>(name: N, required?: R) =>
+  ({ name, type: 'instant', required: (required ?? false) as R }) as const
+const integer = <N extends string>(name: N) => ({ name, type: 'integer' }) as const
+const boolean = <N extends string>(name: N) => ({ name, type: 'boolean' }) as const
+const json = <N extends string>(name: N) => ({ name, type: 'json' }) as const
+const ref = <N extends string, T extends EntityName>(name: N, target: T) =>
+  ({ name, type: 'ref', ref: target }) as const
+const vocab = <N extends string, V extends string, R extends boolean = false>(
+  name: N,
+  vocabulary: ReadonlyArray<V>,
+  required?: R,
+) => ({ name, type: 'vocab', vocabulary, required: (required ?? false) as R }) as const
 
 /**
  * The columns of each canonical table, besides the common ones every row has
- * ({@link COMMON_COLUMNS}). Core columns are never renamed; add new ones at the end.
+ * ({@link COMMON_COLUMNS}), typed exactly: the record types of each table
+ * ({@link EntityValues}, `CanonicalRecord<'orders'>`) are derived from it, so they cannot drift.
+ * Core columns are never renamed; add new ones at the end.
  */
-export const ENTITY_COLUMNS: Readonly<Record<EntityName, ReadonlyArray<ColumnSpec>>> = {
+export const ENTITY_COLUMN_SPECS = {
   users: [
     text('external_id'),
     text('email'),
@@ -276,7 +281,13 @@ export const ENTITY_COLUMNS: Readonly<Record<EntityName, ReadonlyArray<ColumnSpe
     decimal('used'),
     instant('as_of'),
   ],
-}
+} as const satisfies Readonly<Record<EntityName, ReadonlyArray<ColumnSpec>>>
+
+/**
+ * The columns of each canonical table, besides the common ones every row has
+ * ({@link COMMON_COLUMNS}): {@link ENTITY_COLUMN_SPECS} as plain column specs, to iterate.
+ */
+export const ENTITY_COLUMNS: Readonly<Record<EntityName, ReadonlyArray<ColumnSpec>>> = ENTITY_COLUMN_SPECS
 
 /**
  * Columns every canonical row has. `id` is the UUIDv5 of (entity, source, source_key), so references
@@ -295,3 +306,51 @@ export const COMMON_COLUMNS: ReadonlyArray<ColumnSpec> = [
   { name: 'extra', type: 'json' },
   { name: 'source_stream', type: 'text' },
 ]
+
+/** The JS values a source may give a column of each type (`null` or absent: NULL). */
+interface ColumnInput {
+  text: string
+  decimal: string | number | bigint
+  instant: string | Date | number | bigint
+  integer: number | bigint | string
+  boolean: boolean
+  json: JsonInput
+}
+
+/** A value a `json` column takes: anything JSON holds. */
+export type JsonInput =
+  | string
+  | number
+  | boolean
+  | null
+  | ReadonlyArray<JsonInput>
+  | { readonly [key: string]: JsonInput | undefined }
+
+/** What a source gives one column, from its spec: a vocabulary's words, a reference to its table. */
+export type ColumnValue<C> = C extends { type: 'vocab'; vocabulary: ReadonlyArray<infer V> }
+  ? V
+  : C extends { type: 'ref'; ref: infer T }
+    ? { readonly ref: T; readonly sourceKey: string; readonly source?: string }
+    : C extends { type: infer K extends keyof ColumnInput }
+      ? ColumnInput[K]
+      : never
+
+type SpecOf<E extends EntityName> = (typeof ENTITY_COLUMN_SPECS)[E][number]
+
+/**
+ * The `values` of a record of table `E`, derived from {@link ENTITY_COLUMN_SPECS}: every column by
+ * name with the JS types it takes. Required columns must be given (`null` when the source has no
+ * value: the record is then rejected as missing it); the others may be left out (NULL).
+ *
+ * ```ts
+ * const values: EntityValues<'fills'> = {
+ *   symbol: 'TCS', side: 'buy', price: '3900.05', quantity: '10',
+ *   order_id: { ref: 'orders', sourceKey: 'order:42' }, executed_at: '2026-03-02 09:15:00',
+ * }
+ * ```
+ */
+export type EntityValues<E extends EntityName> = {
+  readonly [C in SpecOf<E> as C extends { required: true } ? C['name'] : never]: ColumnValue<C> | null
+} & {
+  readonly [C in SpecOf<E> as C extends { required: true } ? never : C['name']]?: ColumnValue<C> | null
+}

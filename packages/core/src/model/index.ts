@@ -1,3 +1,4 @@
+export * from './bounded-json.js'
 export * from './calendar.js'
 export * from './canonical-record.js'
 export * from './canonical-schema.js'

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { MAX_CANONICAL_JSON_DEPTH } from './bounded-json.js'
 import type { CanonicalRecord } from './canonical-record.js'
 import { ENTITY_COLUMNS } from './entities.js'
 import { canonicalJson, normalizeRecord } from './normalize-record.js'
@@ -51,13 +52,14 @@ describe('normalizeRecord', () => {
     expect(Object.keys(record!.values)).toEqual(ENTITY_COLUMNS.fills.map((column) => column.name))
   })
 
-  it('reads naive times in the time zone and adds the record’s own count', () => {
-    const { record } = normalizeRecord(
-      { ...fill({ ...VALID_FILL, executed_at: '2024-01-15 09:30:00' }), naiveTimes: 2 },
-      { timeZone: 'Asia/Kolkata' },
-    )
+  it('reads naive times in the time zone and counts them once with the record’s own count (the larger)', () => {
+    const naive = fill({ ...VALID_FILL, executed_at: '2024-01-15 09:30:00' })
+    const { record } = normalizeRecord({ ...naive, naiveTimes: 2 }, { timeZone: 'Asia/Kolkata' })
     expect(record?.values.executed_at).toBe('2024-01-15T04:00:00Z')
-    expect(record?.naiveTimes).toBe(3)
+    expect(record?.naiveTimes).toBe(2)
+    // A source that counts the naive text it leaves in values, as the JSDoc allows: once, not twice.
+    expect(normalizeRecord({ ...naive, naiveTimes: 1 }, UTC).record?.naiveTimes).toBe(1)
+    expect(normalizeRecord(naive, UTC).record?.naiveTimes).toBe(1)
     const aware = normalizeRecord(fill({ ...VALID_FILL, executed_at: new Date(0) }), UTC)
     expect(aware.record?.naiveTimes).toBe(0)
     expect(aware.record?.values.executed_at).toBe('1970-01-01T00:00:00Z')
@@ -285,5 +287,42 @@ describe('canonicalJson', () => {
   it('allows the same object twice when it is not a cycle', () => {
     const shared = { a: 1 }
     expect(canonicalJson([shared, shared])).toBe('[{"a":1},{"a":1}]')
+  })
+})
+
+describe('canonicalJson of hostile values', () => {
+  const nestedArray = (depth: number): unknown => {
+    let value: unknown = []
+    for (let level = 1; level < depth; level++) value = [value]
+    return value
+  }
+  it(`writes ${MAX_CANONICAL_JSON_DEPTH} levels and refuses one more (or 20,000) with the path, not a stack overflow`, () => {
+    expect(canonicalJson(nestedArray(MAX_CANONICAL_JSON_DEPTH))).toBe(
+      `${'['.repeat(MAX_CANONICAL_JSON_DEPTH)}${']'.repeat(MAX_CANONICAL_JSON_DEPTH)}`,
+    )
+    expect(() => canonicalJson(nestedArray(MAX_CANONICAL_JSON_DEPTH + 1))).toThrow(
+      `holds JSON nested deeper than ${MAX_CANONICAL_JSON_DEPTH} levels of arrays and objects, the most ledgerport stores (level ${MAX_CANONICAL_JSON_DEPTH + 1} at $[0][0][0]`,
+    )
+    expect(() => canonicalJson(nestedArray(20_000))).toThrow(/nested deeper than/)
+  })
+  it('keeps a 5 MB string and a 100,000-element array exactly, and refuses NaN and ±Infinity', () => {
+    const huge = 'é'.repeat(5_000_000)
+    const array = Array.from({ length: 100_000 }, (_, i) => i)
+    expect(JSON.parse(canonicalJson({ huge, array }))).toEqual({ array, huge })
+    expect(() => canonicalJson({ a: [1, Number.NaN] })).toThrow('NaN at $.a[1] cannot be stored as JSON')
+    expect(() => canonicalJson({ a: Number.NEGATIVE_INFINITY })).toThrow(
+      '-Infinity at $.a cannot be stored as JSON',
+    )
+  })
+  it('rejects a record whose extra is 20,000 levels deep, naming the field', () => {
+    const { issues } = normalizeRecord(
+      { entity: 'orders', sourceKey: 'o', values: {}, extra: { x: nestedArray(20_000) } },
+      { timeZone: 'UTC' },
+    )
+    expect(issues.find((issue) => issue.field === 'extra')?.reason).toMatch(
+      new RegExp(
+        `^holds JSON nested deeper than ${MAX_CANONICAL_JSON_DEPTH} levels .*; flatten it or leave it out$`,
+      ),
+    )
   })
 })

@@ -1,3 +1,4 @@
+import { MAX_CANONICAL_JSON_DEPTH, shortPath } from './bounded-json.js'
 import type { CanonicalRecord, EntityRef } from './canonical-record.js'
 import { compareDecimals, DecimalError, toDecimal } from './decimal.js'
 import { describeValue } from './describe-value.js'
@@ -25,7 +26,7 @@ export interface NormalizedRecord {
   readonly values: Record<string, NormalizedValue>
   /** `extra` as canonical JSON text, or `null` when empty or absent. */
   readonly extra: string | null
-  /** Naive source times: those found here plus the record's own `naiveTimes`. */
+  /** Naive source times: the larger of those found here and the record's own `naiveTimes`. */
   readonly naiveTimes: number
 }
 
@@ -113,7 +114,7 @@ export function normalizeRecord(
     })
   }
 
-  let naiveTimes = record.naiveTimes ?? 0
+  let naiveTimes = 0
   const values: Record<string, NormalizedValue> = { ...plan.template }
   for (const column of plan.columns) {
     const raw = input[column.name]
@@ -175,6 +176,9 @@ export function normalizeRecord(
     }
   }
 
+  // The record's own count covers times the source converted itself; naive text found here is the
+  // same times when the source counted those too (see CanonicalRecord.naiveTimes): count them once.
+  naiveTimes = Math.max(naiveTimes, record.naiveTimes ?? 0)
   return issues.length > 0 ? { issues } : { record: { values, extra, naiveTimes }, issues }
 }
 
@@ -299,7 +303,8 @@ class JsonValueError extends TypeError {}
  * ```
  *
  * @throws {TypeError} for what JSON cannot hold without loss: NaN and ±Infinity, functions, symbols,
- *   invalid Dates, Maps, Sets, typed arrays, cycles. The message gives the path, e.g. `$.a[2]`.
+ *   invalid Dates, Maps, Sets, typed arrays, cycles, and arrays and objects nested deeper than
+ *   {@link MAX_CANONICAL_JSON_DEPTH}. The message gives the path, e.g. `$.a[2]`.
  */
 export function canonicalJson(value: unknown): string {
   return writeJson(value, '$', new Set()) ?? 'null'
@@ -355,6 +360,10 @@ function writeJson(value: unknown, path: string, ancestors: Set<object>): string
       `a ${object.constructor?.name ?? 'special object'} at ${path} cannot be stored as JSON; convert it first`,
     )
   }
+  if (ancestors.size >= MAX_CANONICAL_JSON_DEPTH)
+    throw new JsonValueError(
+      `holds JSON nested deeper than ${MAX_CANONICAL_JSON_DEPTH} levels of arrays and objects, the most ledgerport stores (level ${MAX_CANONICAL_JSON_DEPTH + 1} at ${shortPath(path)}); flatten it or leave it out`,
+    )
   ancestors.add(object)
   try {
     if (Array.isArray(object)) {

@@ -22,6 +22,12 @@ export interface SyntheticSourceOptions {
   readonly rejectEvery?: number
   /** Only records of this table (e.g. `orders` for the bench), from the `trading` stream only. Default is all. */
   readonly only?: EntityName
+  /**
+   * Waits this many ms before each `trading` batch after the first: a slow source, so that tests of
+   * two processes or of signals hold a run open without generating (and writing) many records.
+   * Default is none.
+   */
+  readonly pauseMs?: number
 }
 
 const STREAMS: ReadonlyArray<StreamDescriptor> = [
@@ -73,13 +79,19 @@ export function createSyntheticSource(
 }
 
 /** The synthetic source as a plugin (`--from synthetic`), for the CLI's demo and bench. */
-export const syntheticSource: SourcePlugin<Pick<SyntheticSourceOptions, 'trades' | 'seed' | 'only'>> = {
+export const syntheticSource: SourcePlugin<
+  Pick<SyntheticSourceOptions, 'trades' | 'seed' | 'only' | 'pauseMs'>
+> = {
   name: 'synthetic',
   summary: 'Seeded synthetic trading records of every canonical table (tests, demos, bench)',
   options: {
     trades: { type: 'number', description: 'round trips to generate', default: 1000 },
     seed: { type: 'number', description: 'PRNG seed', default: 1 },
     only: { type: 'string', description: 'only records of this table (e.g. orders)' },
+    pauseMs: {
+      type: 'number',
+      description: 'pause before each trading batch after the first, in ms (a slow source)',
+    },
   },
   create: (options, context) => createSyntheticSource(options, context.batchSize),
 }
@@ -184,7 +196,10 @@ async function* readTrading(
     const trade = tradeRecords(settings, index)
     records.push(...(settings.only ? trade.filter((record) => record.entity === settings.only) : trade))
     index++
-    if (records.length >= size) yield flush()
+    if (records.length >= size) {
+      yield flush()
+      if (settings.pauseMs) await new Promise((resolve) => setTimeout(resolve, settings.pauseMs))
+    }
   }
   if (records.length) yield flush()
 }

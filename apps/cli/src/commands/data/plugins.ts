@@ -1,7 +1,7 @@
 import { type OptionSpecs, optionFlag } from '@ledgerport/core'
 import { Command } from 'commander'
 import { BUILT_IN_SOURCES, BUILT_IN_TARGETS } from '../../built-in-plugins.js'
-import { loadDataConfig, loadSource } from '../../config-plugins.js'
+import { loadDataConfig, loadSource, ownPluginName } from '../../config-plugins.js'
 import { importPackage } from '../../optional-package.js'
 import { renderTable } from '../../output/render-table.js'
 import type { CommandContext } from '../migrate/command-context.js'
@@ -20,12 +20,19 @@ export function pluginsCommand(context: CommandContext): Command {
       const own = Object.keys(config.config.plugins?.sources ?? {})
       const describe = (specs: OptionSpecs<any>) =>
         Object.entries(specs).map(([name, spec]) => ({ flag: `--${optionFlag(name, spec)}`, ...spec }))
-      const sources: Array<{ name: string; summary: string; installed: boolean; options: unknown[] }> = []
+      const sources: Array<{
+        name: string
+        plugin?: string
+        summary: string
+        installed: boolean
+        options: unknown[]
+      }> = []
       for (const name of ['synthetic', ...BUILT_IN_SOURCES, ...own]) {
         try {
           const plugin = await loadSource(name, config)
           sources.push({
             name: plugin.name,
+            ...(ownPluginName(plugin) !== plugin.name ? { plugin: ownPluginName(plugin) } : {}),
             summary: plugin.summary,
             installed: true,
             options: describe(plugin.options),
@@ -53,13 +60,13 @@ export function pluginsCommand(context: CommandContext): Command {
         }
       }
       if (options.json) {
-        context.terminal.out(JSON.stringify({ command: 'plugins', sources, targets }, null, 2))
+        context.terminal.out(JSON.stringify({ command: 'plugins', ok: true, sources, targets }, null, 2))
         return
       }
       context.terminal.out(
         renderTable(
           ['source (--from)', 'summary'],
-          sources.map((s) => [s.name, s.summary]),
+          sources.map((s) => [s.name, s.plugin ? `${s.summary} (module name ${s.plugin})` : s.summary]),
         ),
       )
       context.terminal.out()

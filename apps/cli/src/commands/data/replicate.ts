@@ -3,6 +3,8 @@ import { connect, type DatabaseConnection, parseConnectionUrl, redactUrl } from 
 import type { ReplicaResultSet } from '@ledgerport/replicate'
 import { Command, Option } from 'commander'
 import { importOptional } from '../../optional-package.js'
+import { lockTimeoutMs, withLockTimeout } from '../../options/data-options.js'
+import { timeoutConnectOptions, withTimeoutOptions } from '../../options/timeout-options.js'
 import { confirm } from '../../output/confirm.js'
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../../output/exit-code.js'
 import { printResultJson } from '../../output/print-result-json.js'
@@ -10,6 +12,7 @@ import { createProgress } from '../../output/progress.js'
 import { renderTable } from '../../output/render-table.js'
 import type { Terminal } from '../../output/terminal.js'
 import type { CommandContext } from '../migrate/command-context.js'
+import { stopOnSignal } from '../stop-on-signal.js'
 
 interface ReplicateOptions {
   readonly from: string
@@ -28,11 +31,13 @@ interface ReplicateOptions {
   readonly full?: boolean
   readonly yes?: boolean
   readonly json?: boolean
+  readonly connectTimeout?: string
+  readonly statementTimeout?: string
 }
 
 /** `ledgerport replicate --from URL --to URL`: mirror tables as they are, incrementally. */
 export function replicateCommand(context: CommandContext): Command {
-  return new Command('replicate')
+  const command = new Command('replicate')
     .description(
       'mirror tables as they are between SQLite, libSQL and PostgreSQL; re-runs write only what changed',
     )
@@ -69,73 +74,74 @@ export function replicateCommand(context: CommandContext): Command {
     .option('--full', 'read and compare every table, even when the SQLite source file has not changed')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--json', 'print a JSON report on stdout')
-    .action(async (options: ReplicateOptions) => {
-      const { terminal } = context
-      const jobs = options.jobs === undefined ? availableParallelism() : Number(options.jobs)
-      if (!Number.isInteger(jobs) || jobs < 1)
-        throw new UsageError(`--jobs ${options.jobs} is not a positive integer.`)
-      const pageSize = options.batchSize === undefined ? undefined : Number(options.batchSize)
-      if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1))
-        throw new UsageError(`--batch-size ${options.batchSize} is not a positive integer.`)
-      for (const url of [options.from, options.to]) {
-        try {
-          parseConnectionUrl(url)
-        } catch (error) {
-          throw new UsageError((error as Error).message)
-        }
-      }
-      const from = redactUrl(options.from)
-      const to = redactUrl(options.to)
-      if (!options.dryRun && !(await confirm(terminal, `Replicate ${from} into ${to}?`, options.yes))) {
-        terminal.err('Cancelled.')
-        context.setExitCode(EXIT_OK)
-        return
-      }
-      let source: DatabaseConnection | undefined
-      let target: DatabaseConnection | undefined
-      const stop = new AbortController()
-      const onSignal = (): void => stop.abort()
-      process.once('SIGINT', onSignal)
-      process.once('SIGTERM', onSignal)
+  return withLockTimeout(withTimeoutOptions(command)).action(async (options: ReplicateOptions) => {
+    const { terminal } = context
+    const jobs = options.jobs === undefined ? availableParallelism() : Number(options.jobs)
+    if (!Number.isInteger(jobs) || jobs < 1)
+      throw new UsageError(`--jobs ${options.jobs} is not a positive integer.`)
+    const pageSize = options.batchSize === undefined ? undefined : Number(options.batchSize)
+    if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 1))
+      throw new UsageError(`--batch-size ${options.batchSize} is not a positive integer.`)
+    for (const url of [options.from, options.to]) {
       try {
-        const { connectSource, Replicator } = await importOptional<typeof import('@ledgerport/replicate')>(
-          '@ledgerport/replicate',
-          'ledgerport replicate',
-        )
-        source = await connectSource(options.from, {
-          poolSize: jobs + 1,
-          ...(options.fromAuthToken ? { authToken: options.fromAuthToken } : {}),
-        })
-        target = await connect(options.to, {
-          poolSize: jobs + 1,
-          ...(options.toAuthToken ? { authToken: options.toAuthToken } : {}),
-        })
-        const progress = createProgress(!options.json)
-        const result = await new Replicator({
-          source,
-          target,
-          jobs,
-          signal: stop.signal,
-          onProgress: ({ table, read, total }) =>
-            progress.update({ stream: table, read, ...(total !== undefined ? { total } : {}) }),
-          ...(options.tables ? { tables: list(options.tables) } : {}),
-          ...(options.exclude ? { exclude: options.exclude.flatMap(list) } : {}),
-          ...(options.exactDecimals ? { exactDecimals: true } : {}),
-          ...(options.delete === false ? { noDelete: true } : {}),
-          ...(options.dryRun ? { dryRun: true } : {}),
-          ...(options.full ? { full: true } : {}),
-          ...(pageSize !== undefined ? { pageSize } : {}),
-          ...(options.rejects ? { rejectsFile: options.rejects } : {}),
-        }).run()
-        progress.done()
-        context.setExitCode(printReplicate(terminal, result, { from, to, json: options.json }))
-      } finally {
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
-        await source?.close().catch(() => {})
-        await target?.close().catch(() => {})
+        parseConnectionUrl(url)
+      } catch (error) {
+        throw new UsageError((error as Error).message)
       }
-    })
+    }
+    const timeouts = timeoutConnectOptions(options)
+    const from = redactUrl(options.from)
+    const to = redactUrl(options.to)
+    if (!options.dryRun && !(await confirm(terminal, `Replicate ${from} into ${to}?`, options.yes))) {
+      terminal.err('Cancelled.')
+      context.setExitCode(EXIT_OK)
+      return
+    }
+    let source: DatabaseConnection | undefined
+    let target: DatabaseConnection | undefined
+    const stop = stopOnSignal(terminal)
+    try {
+      const { connectSource, Replicator } = await importOptional<typeof import('@ledgerport/replicate')>(
+        '@ledgerport/replicate',
+        'ledgerport replicate',
+      )
+      source = await connectSource(options.from, {
+        ...timeouts,
+        poolSize: jobs + 1,
+        ...(options.fromAuthToken ? { authToken: options.fromAuthToken } : {}),
+      })
+      target = await connect(options.to, {
+        ...timeouts,
+        // One more for the PostgreSQL session that holds the replicate lock.
+        poolSize: jobs + 2,
+        ...(options.toAuthToken ? { authToken: options.toAuthToken } : {}),
+      })
+      const progress = createProgress(!options.json, { sameUnit: 'rows' })
+      const result = await new Replicator({
+        source,
+        target,
+        jobs,
+        signal: stop.signal,
+        lockTimeoutMs: lockTimeoutMs(options),
+        onProgress: ({ table, read, total }) =>
+          progress.update({ stream: table, read, ...(total !== undefined ? { total } : {}) }),
+        ...(options.tables ? { tables: list(options.tables) } : {}),
+        ...(options.exclude ? { exclude: options.exclude.flatMap(list) } : {}),
+        ...(options.exactDecimals ? { exactDecimals: true } : {}),
+        ...(options.delete === false ? { noDelete: true } : {}),
+        ...(options.dryRun ? { dryRun: true } : {}),
+        ...(options.full ? { full: true } : {}),
+        ...(pageSize !== undefined ? { pageSize } : {}),
+        ...(options.rejects ? { rejectsFile: options.rejects } : {}),
+      }).run()
+      progress.done()
+      context.setExitCode(printReplicate(terminal, result, { from, to, json: options.json }))
+    } finally {
+      stop.dispose()
+      await source?.close().catch(() => {})
+      await target?.close().catch(() => {})
+    }
+  })
 }
 
 function list(value: string): string[] {

@@ -1,6 +1,7 @@
-import { rollbackRun, rollbackSource } from '@ledgerport/core'
+import { RunLedger, rollbackRun, rollbackSource } from '@ledgerport/core'
 import { Command, Option } from 'commander'
 import { DEFAULT_TARGET_URL } from '../../options/data-options.js'
+import { withTimeoutOptions } from '../../options/timeout-options.js'
 import { confirm } from '../../output/confirm.js'
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../../output/exit-code.js'
 import { printResultJson } from '../../output/print-result-json.js'
@@ -21,7 +22,7 @@ interface RollbackOptions {
 
 /** `ledgerport rollback RUN_ID`: delete what a run inserted and restore what it updated. */
 export function rollbackCommand(context: CommandContext): Command {
-  return new Command('rollback')
+  return withTimeoutOptions(new Command('rollback'))
     .description(
       'undo a run: delete the rows it inserted and restore the rows it updated (newest runs first with --cascade)',
     )
@@ -76,6 +77,8 @@ export function rollbackCommand(context: CommandContext): Command {
         terminal.out(
           rows.length ? renderTable(['run', 'table', 'deleted', 'restored'], rows) : 'The run wrote no rows.',
         )
+        // Rows kept because later runs still reference them (the --user-id users row): say which runs.
+        for (const note of result.notes) terminal.out(`note: ${note}`)
       })
     })
 }
@@ -84,6 +87,16 @@ async function rollbackSourceAction(context: CommandContext, options: RollbackOp
   const { terminal } = context
   const what = `everything ${options.source}${options.stream ? ` (stream ${options.stream})` : ''} wrote`
   await usingTarget(options, async (target, displayUrl) => {
+    const ledger = new RunLedger(target.connection.kind)
+    if (!(await ledger.listRuns(target.connection.db, { source: options.source!, limit: 1 })).length) {
+      const known = [...new Set((await ledger.listRuns(target.connection.db)).map((run) => run.source))]
+      throw new UsageError(
+        `No run of source ${options.source} in ${displayUrl}: nothing was written under that name.` +
+          (known.length
+            ? ` Sources with runs here: ${known.join(', ')} (see \`ledgerport runs\`).`
+            : ' This target has no runs yet.'),
+      )
+    }
     if (!options.dryRun && !(await confirm(terminal, `Remove ${what} from ${displayUrl}?`, options.yes))) {
       terminal.err('Cancelled.')
       return

@@ -1,12 +1,19 @@
 import { DataMigrator, type SourcePlugin } from '@ledgerport/core'
 import { Command } from 'commander'
-import { type DataOptions, withDataOptions } from '../../options/data-options.js'
+import { missingLocalFile, removeCreatedFile } from '../../local-database-file.js'
+import {
+  type DataOptions,
+  DEFAULT_TARGET_URL,
+  withDataOptions,
+  withLockTimeout,
+} from '../../options/data-options.js'
 import { confirm } from '../../output/confirm.js'
 import { EXIT_OK } from '../../output/exit-code.js'
 import { printDataRun } from '../../output/print-data-run.js'
 import { createProgress } from '../../output/progress.js'
-import { usingDataRun } from '../../using-data-run.js'
+import { runProps, usingDataRun } from '../../using-data-run.js'
 import type { CommandContext } from '../migrate/command-context.js'
+import { stopOnSignal } from '../stop-on-signal.js'
 
 interface RunOptions extends DataOptions {
   readonly dryRun?: boolean
@@ -20,7 +27,7 @@ interface RunOptions extends DataOptions {
 /** `ledgerport run --from NAME …`: migrate a source's data into the canonical model of a target. */
 export function runCommand(context: CommandContext, plugin: SourcePlugin<any> | undefined): Command {
   return withDataOptions(
-    new Command('run').description(
+    withLockTimeout(new Command('run')).description(
       'migrate a source into the canonical trading model of a target (default sqlite:./ledgerport.db)',
     ),
     plugin,
@@ -40,52 +47,46 @@ export function runCommand(context: CommandContext, plugin: SourcePlugin<any> | 
     .option('--streams <names>', 'only these streams (comma-separated)')
     .action(async (options: RunOptions) => {
       const { terminal } = context
-      await usingDataRun(options, async (run) => {
-        if (
-          !options.dryRun &&
-          !(await confirm(terminal, `Migrate ${run.plugin.name} into ${run.targetUrl}?`, options.yes))
-        ) {
-          terminal.err('Cancelled.')
-          context.setExitCode(EXIT_OK)
-          return
-        }
-        const progress = createProgress(!options.json)
-        const stop = new AbortController()
-        const onSignal = () => stop.abort()
-        process.once('SIGINT', onSignal)
-        process.once('SIGTERM', onSignal)
-        try {
-          const result = await new DataMigrator({
-            source: run.source,
-            sourceName: run.plugin.name,
-            scope: run.scope,
-            target: run.target,
-            options: run.redactedOptions,
-            timeZone: run.context.timezone,
-            secrets: run.secrets,
-            signal: stop.signal,
-            ...(progress.enabled ? { onProgress: progress.update } : {}),
-            ...(run.context.userId !== undefined ? { userId: run.context.userId } : {}),
-            ...(options.dryRun ? { dryRun: true } : {}),
-            ...(options.rejects ? { rejectsFile: options.rejects } : {}),
-            ...(options.resume ? { resumeRunId: options.resume } : {}),
-            ...(options.fresh ? { fresh: true } : {}),
-            ...(options.full ? { full: true } : {}),
-            ...(options.streams ? { streams: options.streams.split(',').map((s) => s.trim()) } : {}),
-          }).run()
-          progress.done()
-          const withWarnings = { ...result, warnings: [...run.warnings, ...result.warnings] }
-          context.setExitCode(
-            printDataRun(terminal, withWarnings, {
-              source: run.plugin.name,
-              target: run.targetUrl,
-              json: options.json,
-            }),
-          )
-        } finally {
-          process.off('SIGINT', onSignal)
-          process.off('SIGTERM', onSignal)
-        }
-      })
+      // A dry run into a SQLite file that does not exist leaves no file (prepare would create it).
+      const createdFile = options.dryRun
+        ? missingLocalFile(String(options.to ?? DEFAULT_TARGET_URL))
+        : undefined
+      try {
+        await usingDataRun(options, async (run) => {
+          if (
+            !options.dryRun &&
+            !(await confirm(terminal, `Migrate ${run.plugin.name} into ${run.targetUrl}?`, options.yes))
+          ) {
+            terminal.err('Cancelled.')
+            context.setExitCode(EXIT_OK)
+            return
+          }
+          const progress = createProgress(!options.json)
+          const stop = stopOnSignal(terminal)
+          try {
+            const result = await new DataMigrator({
+              ...runProps(run, options, stop.signal, progress.enabled ? progress.update : undefined),
+              ...(options.dryRun ? { dryRun: true } : {}),
+              ...(options.resume ? { resumeRunId: options.resume } : {}),
+              ...(options.fresh ? { fresh: true } : {}),
+              ...(options.full ? { full: true } : {}),
+              ...(options.streams ? { streams: options.streams.split(',').map((s) => s.trim()) } : {}),
+            }).run()
+            progress.done()
+            const withWarnings = { ...result, warnings: [...run.warnings, ...result.warnings] }
+            context.setExitCode(
+              printDataRun(terminal, withWarnings, {
+                source: run.plugin.name,
+                target: run.targetUrl,
+                json: options.json,
+              }),
+            )
+          } finally {
+            stop.dispose()
+          }
+        })
+      } finally {
+        if (createdFile) removeCreatedFile(createdFile)
+      }
     })
 }

@@ -1,13 +1,15 @@
 import { RunLedger } from '@ledgerport/core'
 import { Command, Option } from 'commander'
 import { DEFAULT_TARGET_URL } from '../../options/data-options.js'
+import { withTimeoutOptions } from '../../options/timeout-options.js'
+import { UsageError } from '../../output/exit-code.js'
 import { renderTable } from '../../output/render-table.js'
 import { usingTarget } from '../../using-target.js'
 import type { CommandContext } from '../migrate/command-context.js'
 
 /** `ledgerport runs`: the runs recorded in a target, newest first. */
 export function runsCommand(context: CommandContext): Command {
-  return new Command('runs')
+  return withTimeoutOptions(new Command('runs'))
     .description('list the data runs recorded in a target, newest first')
     .addOption(
       new Option('--to <url>', 'target database URL').default(DEFAULT_TARGET_URL).env('LEDGERPORT_TO'),
@@ -18,13 +20,16 @@ export function runsCommand(context: CommandContext): Command {
     .option('--json', 'print JSON on stdout')
     .action(
       async (options: { to: string; schema?: string; source?: string; limit: string; json?: boolean }) => {
+        const limit = Number(options.limit)
+        if (!/^\d+$/.test(options.limit) || !Number.isSafeInteger(limit) || limit < 1)
+          throw new UsageError(`--limit ${options.limit} is not a positive whole number of runs.`)
         await usingTarget(options, async (target) => {
           const runs = await new RunLedger(target.connection.kind).listRuns(target.connection.db, {
             ...(options.source ? { source: options.source } : {}),
-            limit: Number(options.limit),
+            limit,
           })
           if (options.json) {
-            context.terminal.out(JSON.stringify({ command: 'runs', runs }, null, 2))
+            context.terminal.out(JSON.stringify({ command: 'runs', ok: true, runs }, null, 2))
             return
           }
           const total = (run: (typeof runs)[number], key: string) =>

@@ -1,6 +1,7 @@
 import { syncStatus } from '@ledgerport/core'
 import { Command, Option } from 'commander'
 import { DEFAULT_TARGET_URL } from '../../options/data-options.js'
+import { withTimeoutOptions } from '../../options/timeout-options.js'
 import { EXIT_FAILED } from '../../output/exit-code.js'
 import { formatSeconds, parseInterval } from '../../output/interval.js'
 import { renderTable } from '../../output/render-table.js'
@@ -9,7 +10,7 @@ import type { CommandContext } from '../migrate/command-context.js'
 
 /** `ledgerport sync status --to URL [--json]`: per bot, the last successful sync, its lag, its last error. */
 export function syncStatusCommand(context: CommandContext): Command {
-  return new Command('status')
+  return withTimeoutOptions(new Command('status'))
     .description('per bot: the last successful sync, its lag and its last error')
     .addOption(
       new Option('--to <url>', 'target database URL').default(DEFAULT_TARGET_URL).env('LEDGERPORT_TO'),

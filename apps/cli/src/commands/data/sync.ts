@@ -1,12 +1,13 @@
 import { DataMigrator, type SourcePlugin } from '@ledgerport/core'
 import { Command } from 'commander'
-import { type DataOptions, withDataOptions } from '../../options/data-options.js'
+import { type DataOptions, withDataOptions, withLockTimeout } from '../../options/data-options.js'
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../../output/exit-code.js'
 import { parseInterval, sleep } from '../../output/interval.js'
 import { printDataRun } from '../../output/print-data-run.js'
 import { createProgress } from '../../output/progress.js'
-import { type DataRun, usingDataRun } from '../../using-data-run.js'
+import { type DataRun, runProps, usingDataRun } from '../../using-data-run.js'
 import type { CommandContext } from '../migrate/command-context.js'
+import { stopOnSignal } from '../stop-on-signal.js'
 import { syncStatusCommand } from './sync-status.js'
 
 interface SyncOptions extends DataOptions {
@@ -22,7 +23,9 @@ interface SyncOptions extends DataOptions {
  */
 export function syncCommand(context: CommandContext, plugin: SourcePlugin<any> | undefined): Command {
   const command = withDataOptions(
-    new Command('sync').description('run a source into a target repeatedly, writing only what changed'),
+    withLockTimeout(new Command('sync')).description(
+      'run a source into a target repeatedly, writing only what changed',
+    ),
     plugin,
   )
   // `sync status` needs no source: --from is checked by the sync action instead.
@@ -34,13 +37,11 @@ export function syncCommand(context: CommandContext, plugin: SourcePlugin<any> |
       'read every stream in full and compare every row, even where the source has not changed',
     )
     .option('--rejects <file>', 'JSONL file for rejected records (default ./ledgerport-rejects/RUN_ID.jsonl)')
+    .option('-y, --yes', 'accepted as by run (sync never asks for confirmation)')
     .action(async (options: SyncOptions) => {
       if (!options.from) throw new UsageError("required option '--from <source>' not specified")
       const every = options.every === undefined ? undefined : parseInterval(options.every, '--every')
-      const stop = new AbortController()
-      const onSignal = () => stop.abort()
-      process.once('SIGINT', onSignal)
-      process.once('SIGTERM', onSignal)
+      const stop = stopOnSignal(context.terminal)
       try {
         do {
           const started = Date.now()
@@ -57,8 +58,7 @@ export function syncCommand(context: CommandContext, plugin: SourcePlugin<any> |
             await sleep(every - (Date.now() - started), stop.signal)
         } while (every !== undefined && !stop.signal.aborted)
       } finally {
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
+        stop.dispose()
       }
     })
     .addCommand(syncStatusCommand(context))
@@ -72,18 +72,8 @@ async function syncOnce(
 ): Promise<number> {
   const progress = createProgress(!options.json)
   const result = await new DataMigrator({
-    source: run.source,
-    sourceName: run.plugin.name,
-    scope: run.scope,
-    target: run.target,
-    options: run.redactedOptions,
-    timeZone: run.context.timezone,
-    secrets: run.secrets,
-    signal,
+    ...runProps(run, options, signal, progress.enabled ? progress.update : undefined),
     ...(options.full ? { fresh: true, full: true } : { incremental: true }),
-    ...(progress.enabled ? { onProgress: progress.update } : {}),
-    ...(run.context.userId !== undefined ? { userId: run.context.userId } : {}),
-    ...(options.rejects ? { rejectsFile: options.rejects } : {}),
   }).run()
   progress.done()
   const code = printDataRun(

@@ -11,10 +11,17 @@ import { toCommand } from './to.js'
 import { upCommand } from './up.js'
 import { verifyCommand } from './verify.js'
 
+/** Aliases of `migrate` subcommands: `status`/`info` = list, `validate` = verify, `rollback` = down. */
+export const MIGRATE_ALIASES: Readonly<Record<string, ReadonlyArray<string>>> = {
+  list: ['status', 'info'],
+  verify: ['validate'],
+  down: ['rollback'],
+}
+
 /** `ledgerport migrate …`: versioned, checksummed, reversible schema migrations. */
 export function migrateCommand(context: CommandContext): Command {
   const command = new Command('migrate').description(
-    'schema migrations: latest, up, down, to, list, make, plan, baseline, repair, verify',
+    'schema migrations: latest, up, down (rollback), to, list (status, info), make, plan, baseline, repair, verify (validate)',
   )
   for (const make of [
     latestCommand,
@@ -28,7 +35,11 @@ export function migrateCommand(context: CommandContext): Command {
     repairCommand,
     verifyCommand,
   ]) {
-    command.addCommand(make(context))
+    const sub = make(context)
+    // The names users of kysely-ctl, Flyway and Atlas type first.
+    const aliases = MIGRATE_ALIASES[sub.name()]
+    if (aliases) sub.aliases(aliases)
+    command.addCommand(sub)
   }
   return command
 }

@@ -11,6 +11,7 @@ export function listCommand(context: CommandContext): Command {
     migrateAction({
       ...context,
       name: 'list',
+      readOnly: true,
       work: () => async (migrator) => {
         const { error, migrations } = await migrator.list()
         const applied = migrations.filter((m) => m.state !== 'Pending')

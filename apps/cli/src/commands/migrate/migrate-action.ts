@@ -13,6 +13,8 @@ export interface MigrateActionProps {
   readonly name: string
   /** Offer `--backup` before the work. */
   readonly backup?: boolean
+  /** The command only reads: a missing SQLite file is not created (see `usingMigrators`). */
+  readonly readOnly?: boolean
   /** Ask this question first (skipped by `--yes`; required without a TTY). */
   readonly confirm?: (options: DatabaseOptions, args: string[]) => string | undefined
   /** The work, given the positional arguments. */
@@ -35,6 +37,7 @@ export function migrateAction(props: MigrateActionProps) {
     }
     const reports = await usingMigrators(options, props.work(options, args), {
       backup: Boolean(props.backup),
+      readOnly: Boolean(props.readOnly),
     })
     props.setExitCode(printReports(props.terminal, props.name, reports, options.json))
   }

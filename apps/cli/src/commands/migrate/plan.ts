@@ -16,6 +16,7 @@ export function planCommand(context: CommandContext): Command {
       migrateAction({
         ...context,
         name: 'plan',
+        readOnly: true,
         work: (options) => {
           const to = (options as { to?: string }).to
           return async (migrator) => ({

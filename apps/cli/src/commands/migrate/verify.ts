@@ -11,6 +11,7 @@ export function verifyCommand(context: CommandContext): Command {
     migrateAction({
       ...context,
       name: 'verify',
+      readOnly: true,
       work: () => async (migrator) => ({ resultSet: await migrator.verify() }),
     }),
   )
