@@ -12,7 +12,7 @@ import {
 import Database from 'better-sqlite3'
 import { sql } from 'kysely'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { type CliRun, runCli, startCli } from './run-cli.js'
+import { type CliRun, collectCli, runCli, startCli } from './run-cli.js'
 
 /** A password the trust-auth test server ignores: it must never reach output or the process list. */
 const PASSWORD = 's3cret-Pw-77'
@@ -51,19 +51,6 @@ function expectOneLineFailure(run: CliRun, pattern: RegExp): void {
   const errors = run.stderr.split('\n').filter((line) => line.startsWith('error:'))
   expect(errors).toHaveLength(1)
   expect(errors[0]).toMatch(pattern)
-}
-
-/** Waits for a child process to exit and collects what it printed. */
-function finished(child: ReturnType<typeof startCli>): Promise<CliRun> {
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (chunk) => {
-    stdout += chunk
-  })
-  child.stderr!.on('data', (chunk) => {
-    stderr += chunk
-  })
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })))
 }
 
 let admin: DatabaseConnection
@@ -125,7 +112,7 @@ async function killMidStatement(
 ): Promise<{ run: CliRun; killed: string | undefined }> {
   const child = startCli(args, { cwd: temp.path })
   let exited = false
-  const result = finished(child).then((run) => {
+  const result = collectCli(child).then((run) => {
     exited = true
     return run
   })
@@ -150,7 +137,7 @@ describe('a PostgreSQL backend killed mid-statement (pg_terminate_backend)', () 
           cwd: temp.path,
         })
         let exited = false
-        const result = finished(child).then((done) => {
+        const result = collectCli(child).then((done) => {
           exited = true
           return done
         })
@@ -271,7 +258,7 @@ describe('a PostgreSQL server that accepts TCP and never answers', () => {
     for (const args of commands) {
       const before = silent.connections.length
       const child = startCli([...args, '--connect-timeout', '0'], { cwd: temp.path })
-      const ended = finished(child)
+      const ended = collectCli(child)
       // Wait until the command is stuck on the silent server, then ask it to stop.
       while (silent.connections.length === before) await new Promise((resolve) => setTimeout(resolve, 20))
       // sync gets Ctrl-C's SIGINT, the others SIGTERM.
@@ -293,7 +280,7 @@ describe('a PostgreSQL server that accepts TCP and never answers', () => {
       ['migrate', 'latest', '--url', silent.url, '--migrations', migrations, '--connect-timeout', '0'],
       { cwd: temp.path },
     )
-    const ended = finished(child)
+    const ended = collectCli(child)
     while (silent.connections.length === before) await new Promise((resolve) => setTimeout(resolve, 20))
     child.kill('SIGTERM')
     const run = await ended
@@ -308,7 +295,7 @@ describe('a PostgreSQL server that accepts TCP and never answers', () => {
       ['migrate', 'latest', '--url', silent.url, '--migrations', migrations, '--connect-timeout', '0'],
       { cwd: temp.path },
     )
-    const ended = finished(child)
+    const ended = collectCli(child)
     while (silent.connections.length === before) await new Promise((resolve) => setTimeout(resolve, 20))
     const { execFileSync } = await import('node:child_process')
     const ps = execFileSync('ps', ['-ef'], { encoding: 'utf8' })

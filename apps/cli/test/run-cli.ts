@@ -16,16 +16,20 @@ export function runCli(
   args: ReadonlyArray<string>,
   options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliRun> {
+  return collectCli(startCli(args, options))
+}
+
+/** Waits for a started CLI process to close and collects what it printed. */
+export function collectCli(child: ReturnType<typeof startCli>): Promise<CliRun> {
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (chunk) => {
+    stdout += chunk
+  })
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk
+  })
   return new Promise((resolve, reject) => {
-    const child = startCli(args, options)
-    let stdout = ''
-    let stderr = ''
-    child.stdout!.on('data', (chunk) => {
-      stdout += chunk
-    })
-    child.stderr!.on('data', (chunk) => {
-      stderr += chunk
-    })
     child.on('error', reject)
     child.on('close', (code) => resolve({ code, stdout, stderr }))
   })

@@ -8,23 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { connect, ENTITIES, RUN_LOCK_TABLE } from '@ledgerport/core'
 import { createPostgresDatabase, createTempDir, type ScratchDatabase } from '@ledgerport/test-kit'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type CliRun, runCli, startCli } from './run-cli.js'
-
-/** Waits for a started CLI process and collects what it printed. */
-function collect(child: ReturnType<typeof startCli>): Promise<CliRun> {
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (chunk) => {
-    stdout += chunk
-  })
-  child.stderr!.on('data', (chunk) => {
-    stderr += chunk
-  })
-  return new Promise((resolve, reject) => {
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+import { collectCli, runCli, startCli } from './run-cli.js'
 
 /** Runs `query` on a target, or returns `fallback` while it cannot (the tables are not there yet). */
 async function probe<T>(url: string, query: (db: any) => Promise<T>, fallback: T): Promise<T> {
@@ -146,7 +130,7 @@ describe.each(['sqlite', 'postgres'] as const)('two processes on one %s target (
     expect((await runCli([...fast, '--to', reference], { cwd: dir })).code).toBe(0)
     const target = await url('target')
     const first = startCli([...args, '--to', target], { cwd: dir })
-    const firstDone = collect(first)
+    const firstDone = collectCli(first)
     expect(await until(first, async () => (await lockRows(target)) > 0)).toBe(true)
     const second = await runCli([...args, '--to', target], { cwd: dir })
     expect(second.code).toBe(1)
@@ -168,7 +152,7 @@ describe.each(['sqlite', 'postgres'] as const)('two processes on one %s target (
   it('with --lock-timeout the second waits for the first, then finds nothing to write', async () => {
     const target = await url('target')
     const first = startCli([...args, '--to', target], { cwd: dir })
-    const firstDone = collect(first)
+    const firstDone = collectCli(first)
     expect(await until(first, async () => (await lockRows(target)) > 0)).toBe(true)
     const second = await runCli([...args, '--to', target, '--lock-timeout', '300', '--json'], { cwd: dir })
     const done = await firstDone
@@ -204,7 +188,7 @@ describe.each(['sqlite', 'postgres'] as const)('two processes on one %s target (
     ]
     const orders = startCli(only('orders'), { cwd: dir })
     const fills = startCli(only('fills'), { cwd: dir })
-    const [ordersDone, fillsDone] = [collect(orders), collect(fills)]
+    const [ordersDone, fillsDone] = [collectCli(orders), collectCli(fills)]
     // Both hold their scope's lock at one moment: they ran side by side.
     const together = until(orders, async () => (await lockRows(target)) === 2)
     const [a, b, overlapped] = [await ordersDone, await fillsDone, await together]
@@ -226,7 +210,7 @@ describe.each(['sqlite', 'postgres'] as const)('two processes on one %s target (
     expect((await runCli([...fastSync, '--to', reference], { cwd: dir })).code).toBe(0)
     const target = await url('target')
     const first = startCli([...sync, '--to', target], { cwd: dir })
-    const firstDone = collect(first)
+    const firstDone = collectCli(first)
     expect(await until(first, async () => (await lockRows(target)) > 0)).toBe(true)
     const second = await runCli([...sync, '--to', target], { cwd: dir })
     expect(second.code).toBe(1)
@@ -249,7 +233,7 @@ describe.each(['sqlite', 'postgres'] as const)('two processes on one %s target (
     const target = await url('replica')
     const replicate = ['replicate', '--from', source, '--batch-size', '500', '--yes']
     const first = startCli([...replicate, '--to', target], { cwd: dir })
-    const firstDone = collect(first)
+    const firstDone = collectCli(first)
     const replicaLocks = () =>
       probe(
         target,
