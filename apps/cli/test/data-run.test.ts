@@ -319,6 +319,56 @@ describe('ledgerport verify and --schema (CLI)', () => {
     }
   })
 
+  it('exits 1 naming each reference column whose referenced orders were deleted behind its back', async () => {
+    const temp = await createTempDir()
+    try {
+      const target = `sqlite:${join(temp.path, 'target.db')}`
+      const base = ['--from', 'synthetic', '--trades', '20', '--seed', '5', '--to', target]
+      expect((await runCli(['run', ...base, '--yes'], { cwd: temp.path })).code).toBe(0)
+      expect((await runCli(['verify', ...base], { cwd: temp.path })).stdout).toContain(
+        'No orphans, no invalid values.',
+      )
+      const connection = await connect(target)
+      const expected: Record<string, number> = {}
+      try {
+        const { sql } = await import('kysely')
+        const gone = await connection.db.selectFrom('orders').select('id').orderBy('id').limit(3).execute()
+        const ids = gone.map((row) => String(row.id))
+        for (const [entity, column] of [
+          ['fills', 'order_id'],
+          ['round_trips', 'entry_order_id'],
+          ['round_trips', 'exit_order_id'],
+        ] as const) {
+          const { rows } = await sql<{ n: string | number }>`select count(*) as n from ${sql.table(entity)}
+            where ${sql.ref(column)} in (${sql.join(ids)})`.execute(connection.db)
+          if (Number(rows[0]!.n)) expected[`${entity}.${column} → orders`] = Number(rows[0]!.n)
+        }
+        await connection.db.deleteFrom('orders').where('id', 'in', ids).execute()
+      } finally {
+        await connection.close()
+      }
+      expect(Object.keys(expected).length).toBeGreaterThan(0)
+      const json = await runCli(['verify', ...base, '--json'], { cwd: temp.path })
+      expect(json.code).toBe(1)
+      const orphans = JSON.parse(json.stdout).orphans.filter(
+        (c: { check: string; count: number }) => c.count > 0 && c.check.endsWith('→ orders'),
+      )
+      expect(
+        Object.fromEntries(orphans.map((c: { check: string; count: number }) => [c.check, c.count])),
+      ).toEqual(expected)
+      for (const check of orphans) expect(check.examples.length).toBeGreaterThan(0)
+      const text = await runCli(['verify', ...base], { cwd: temp.path })
+      expect(text.code).toBe(1)
+      for (const [check, count] of Object.entries(expected))
+        expect(text.stdout).toContain(
+          `${check}: ${count} row(s) point at orders rows that are not in the target`,
+        )
+      expect(text.stdout).toContain('verification failed')
+    } finally {
+      await temp.cleanup()
+    }
+  })
+
   it('runs into a Turso-like target with --to-auth-token, kept out of the output', async () => {
     const temp = await createTempDir()
     const token = 'tursotoken-run-0a1b2c3d'

@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { connect } from '@ledgerport/core'
 import {
@@ -369,5 +372,85 @@ describe('ledgerport replicate (CLI)', () => {
     } finally {
       await server.close()
     }
+  })
+})
+
+/** Per table of a SQLite file: row count and a sha256 of every row in key order. */
+function sqliteDigest(path: string): Record<string, string> {
+  const db = new Database(path, { readonly: true })
+  try {
+    const out: Record<string, string> = {}
+    for (const table of ['trades', 'orders']) {
+      const hash = createHash('sha256')
+      let n = 0
+      for (const row of db.prepare(`SELECT * FROM ${table} ORDER BY id`).iterate()) {
+        hash.update(JSON.stringify(row))
+        n++
+      }
+      out[table] = `${n}:${hash.digest('hex')}`
+    }
+    return out
+  } finally {
+    db.close()
+  }
+}
+
+describe('ledgerport replicate into a SQLite target whose disk fills (CLI)', () => {
+  let dir: string
+  let cleanup: () => Promise<void>
+  let mounted = false
+  let reason = ''
+
+  beforeAll(async () => {
+    const temp = await createTempDir()
+    dir = temp.path
+    cleanup = temp.cleanup
+    await mkdir(join(dir, 'disk'))
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', join(dir, 'disk')], { stdio: 'pipe' })
+      mounted = true
+    } catch (error) {
+      reason = `cannot mount a tmpfs (needs root): ${(error as Error).message.split('\n')[0]}`
+    }
+  })
+  afterAll(async () => {
+    if (mounted) execFileSync('umount', [join(dir, 'disk')])
+    await cleanup()
+  })
+
+  it('exits 1 naming the full disk, counts only what committed, and completes once space is freed', async (context) => {
+    if (!mounted) {
+      console.warn(`skipped: ${reason}`)
+      context.skip()
+    }
+    const bot = join(dir, 'tradesv3.sqlite')
+    writeFreqtrade(bot, 6_000)
+    const file = join(dir, 'disk', 'copy.db')
+    const args = ['replicate', '--from', `sqlite:${bot}`, '--to', `sqlite:${file}`, '--jobs', '1', '--yes']
+    const full = await runCli([...args, '--batch-size', '500', '--json'], { cwd: dir })
+    expect(full.code).toBe(1)
+    const report = JSON.parse(full.stdout)
+    expect(report.error).toMatch(
+      /^The disk of the target sqlite:.*copy\.db is full \(SQLITE_FULL\): .*Free disk space and run the same command again/,
+    )
+    expect(`${full.stdout}${full.stderr}`).not.toMatch(/cannot rollback|no transaction is active|\n\s+at /)
+    // Free space (as a user would), then look at what was kept: the report counts exactly that.
+    execFileSync('mount', ['-o', 'remount,size=256m', join(dir, 'disk')])
+    const db = new Database(file, { readonly: true })
+    const kept: Record<string, number> = {}
+    try {
+      for (const table of ['trades', 'orders']) {
+        const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table)
+        kept[table] = exists ? (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n : 0
+      }
+    } finally {
+      db.close()
+    }
+    expect(kept.trades! + kept.orders!).toBeLessThan(18_000)
+    for (const result of report.results) expect(result.inserted).toBe(kept[result.table])
+    expect(report.totals.inserted).toBe(kept.trades! + kept.orders!)
+    const again = await runCli([...args, '--json'], { cwd: dir })
+    expect(again.code).toBe(0)
+    expect(sqliteDigest(file)).toEqual(sqliteDigest(bot))
   })
 })

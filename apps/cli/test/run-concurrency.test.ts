@@ -348,5 +348,36 @@ describe('a SQLite target whose disk fills mid-run (CLI)', () => {
     const runs = await ledgerRuns(target)
     expect(runs).toHaveLength(1)
     expect(runs[0]!.totals.inserted).toBe(kept.rows)
+    // The ledger does not say `running` for the run that stopped, and the same command resumes it.
+    expect(runs[0]!.status).toBe('failed')
+    // Had its end not been written either, `runs` (and the next run) says what happened.
+    const connection = await connect(target)
+    await connection.db.updateTable('ledgerport_runs').set({ status: 'running', error: null }).execute()
+    await connection.close()
+    const listed = await runCli(['runs', '--json', '--to', target], { cwd: dir })
+    expect(listed.code).toBe(0)
+    expect(JSON.parse(listed.stdout).runs).toMatchObject([
+      { status: 'failed', error: 'the process stopped without finishing (no lock held)' },
+    ])
+    const again = await runCli(
+      [
+        'run',
+        '--from',
+        'synthetic',
+        '--trades',
+        '20000',
+        '--batch-size',
+        '1000',
+        '--yes',
+        '--json',
+        '--to',
+        target,
+      ],
+      { cwd: dir },
+    )
+    expect(again.code).toBe(0)
+    expect(JSON.parse(again.stdout).resumed).toBe(true)
+    const after = await ledgerRuns(target)
+    expect(after.map((run) => run.status)).toEqual(['succeeded'])
   })
 })

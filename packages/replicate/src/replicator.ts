@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks'
 import {
   acquireRunLock,
   type DatabaseConnection,
+  describeTargetFault,
   newRunId,
   quoteIdentifier,
   type Reject,
@@ -165,6 +166,8 @@ interface TableJob {
   readonly plan: TablePlan
   readonly writer: ReplicaWriter
   readonly counts: ReplicaCounts
+  /** The counts as of the last commit: what a failed table reports (a rolled-back batch is not counted). */
+  committed: ReplicaCounts
   readonly warnings: string[]
   readonly notes: ConversionNotes
   /** The source file's signature before the table was read (SQLite files only). */
@@ -274,15 +277,20 @@ export class Replicator {
         results,
         warnings,
         failed.length
-          ? new Error(
-              `${failed.length} table(s) failed: ${failed.map((r) => `${r.table}: ${r.error}`).join('; ')}`,
-            )
+          ? (fullDiskError(failed, props.target.displayUrl) ??
+              new Error(
+                `${failed.length} table(s) failed: ${failed.map((r) => `${r.table}: ${r.error}`).join('; ')}`,
+              ))
           : stopped
             ? new Error('Stopped before the end; run the same command again to resume.')
             : undefined,
       )
     } catch (error) {
-      return this.#resultSet(results, warnings, this.#redacted(error))
+      return this.#resultSet(
+        results,
+        warnings,
+        this.#redacted(describeTargetFault(error, props.target.displayUrl)),
+      )
     } finally {
       await this.#rejectsFile?.close().catch(() => {})
       await lock?.release()
@@ -349,6 +357,7 @@ export class Replicator {
         plan,
         writer: createReplicaWriter(props.target, plan),
         counts: { ...ZERO },
+        committed: { ...ZERO },
         warnings: [...table.warnings],
         notes,
         // Taken before reading: a write during the read makes the next run read again.
@@ -406,8 +415,8 @@ export class Replicator {
         mode,
         seconds: secondsSince(started),
         warnings: job?.warnings ?? [],
-        error: this.#redacted(error).message,
-        ...(job?.counts ?? ZERO),
+        error: this.#redacted(describeTargetFault(error, props.target.displayUrl)).message,
+        ...(job ? pickCounts(props.dryRun ? job.counts : job.committed) : ZERO),
       }
       return result
     }
@@ -449,6 +458,7 @@ export class Replicator {
     const { plan, writer, counts } = job
     const name = plan.table.name
     if (entry) Object.assign(counts, pickCounts(entry.counts))
+    job.committed = { ...counts }
     let after = entry ? decodeKey(entry.lastKey) : undefined
     const base = { ...registryBase(job), tableHash: null }
     if (!entry && !props.dryRun) {
@@ -526,6 +536,7 @@ export class Replicator {
       }
       while (!done && !stopped) {
         const rejects = props.dryRun ? await pass(undefined) : await writer.transaction(pass, { bulk: true })
+        job.committed = { ...counts }
         this.#keepRejects(rejects)
       }
       if (stopped && !done) return this.#tableResult(job, name, 'fresh', started, 'NotExecuted')
@@ -541,6 +552,7 @@ export class Replicator {
           })
           return found
         })
+        job.committed = { ...counts }
         job.warnings.push(...warnings)
       }
       return this.#tableResult(job, name, 'fresh', started, 'Success')
@@ -557,6 +569,7 @@ export class Replicator {
     const db = props.target.db
     const resuming = entry.status === 'syncing'
     if (resuming) Object.assign(counts, pickCounts(entry.counts))
+    job.committed = { ...counts }
     let stateBefore = resuming ? (entry.counts.stateBefore ?? 0) : await writer.stateCount(db)
     let matched = resuming ? (entry.counts.matched ?? 0) : 0
     let after = resuming ? decodeKey(entry.lastKey) : undefined
@@ -635,6 +648,7 @@ export class Replicator {
             },
             { bulk: true },
           )
+          job.committed = { ...counts }
           pending.clear()
           this.#keepRejects(pendingRejects)
           pendingRejects = []
@@ -667,6 +681,7 @@ export class Replicator {
           matched = 0
           await checkpoint(tx, 'ready')
         })
+        job.committed = { ...counts }
         if (counts.inserted) await writer.syncSequences(db)
       }
       this.#keepRejects(pendingRejects)
@@ -770,6 +785,7 @@ export class Replicator {
             tableHash: scan.tableHash,
             counts: { ...counts, rows: scan.accepted },
           })
+        job.committed = { ...counts }
         return this.#tableResult(job, name, 'whole', started, 'Success')
       }
       if (props.dryRun) {
@@ -799,6 +815,7 @@ export class Replicator {
       })
       return scan.rejects
     })
+    job.committed = { ...counts }
     this.#keepRejects(rejects)
     return this.#tableResult(job, name, 'whole', started, 'Success')
   }
@@ -898,6 +915,18 @@ class PendingChanges {
     this.#chunks = []
     this.#values = []
   }
+}
+
+/**
+ * The run's error when tables failed because the target's disk is full: one message naming the full
+ * disk and the tables whose last batch was rolled back (what committed before it is kept).
+ */
+function fullDiskError(failed: ReadonlyArray<ReplicaTableResult>, targetUrl: string): Error | undefined {
+  const full = failed.find((result) =>
+    result.error?.startsWith(`The disk of the target ${targetUrl} is full`),
+  )
+  if (!full) return undefined
+  return new Error(`${full.error} Tables that failed: ${failed.map((result) => result.table).join(', ')}.`)
 }
 
 function pickCounts(counts: Partial<ReplicaCounts>): ReplicaCounts {

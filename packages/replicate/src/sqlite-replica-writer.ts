@@ -1,4 +1,4 @@
-import { type DatabaseConnection, quoteIdentifier as q } from '@ledgerport/core'
+import { type DatabaseConnection, describeTargetFault, quoteIdentifier as q } from '@ledgerport/core'
 import { CompiledQuery, type Kysely, sql } from 'kysely'
 import type { EncodedRows, ReplicaWriter } from './replica-writer.js'
 import type { TablePlan } from './table-plan.js'
@@ -181,7 +181,22 @@ export class SqliteReplicaWriter implements ReplicaWriter {
   async syncSequences(): Promise<void> {}
 
   async transaction<T>(work: (tx: Kysely<any>) => Promise<T>): Promise<T> {
-    return this.#connection.db.transaction().execute(work)
+    // A controlled transaction, so the error that broke it is the one reported: when SQLite rolled back
+    // by itself (SQLITE_FULL), the ROLLBACK that follows fails with `cannot rollback - no transaction
+    // is active`, which would hide it.
+    const trx = await this.#connection.db.startTransaction().execute()
+    try {
+      const result = await work(trx)
+      await trx.commit().execute()
+      return result
+    } catch (error) {
+      if (!trx.isCommitted)
+        await trx
+          .rollback()
+          .execute()
+          .catch(() => {})
+      throw describeTargetFault(error, this.#connection.displayUrl)
+    }
   }
 
   async #insertRows(

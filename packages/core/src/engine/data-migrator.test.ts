@@ -150,4 +150,49 @@ describe('DataMigrator', () => {
     expect(fresh.totals.inserted).toBe(0)
     expect(fresh.totals.unchanged).toBe(first.totals.inserted + rest.totals.inserted)
   })
+
+  it('records a run left `running` without a lock holder as failed, and still resumes it', async () => {
+    const stop = new AbortController()
+    let batches = 0
+    const first = await new DataMigrator({
+      source: createSyntheticSource({ trades: 100, seed: 2 }, 40),
+      sourceName: 'synthetic',
+      target,
+      rejectsFile: false,
+      signal: stop.signal,
+      onProgress: () => {
+        if (++batches === 2) stop.abort()
+      },
+    }).run()
+    expect(first.error?.message).toContain('Stopped before the end')
+    // What a process killed (or on a full disk) before it could record its end leaves behind.
+    const db = target.connection.db
+    await db.updateTable('ledgerport_runs').set({ status: 'running', finished_at: null }).execute()
+    const other = await new DataMigrator({
+      source: createSyntheticSource({ trades: 100, seed: 2 }, 40),
+      sourceName: 'synthetic',
+      target,
+      rejectsFile: false,
+      scope: 'another bot',
+      dryRun: true,
+    }).run()
+    expect(other.error).toBeUndefined()
+    // Another scope's run is not this one's to judge.
+    expect(await db.selectFrom('ledgerport_runs').select('status').execute()).toEqual([{ status: 'running' }])
+    const rest = await new DataMigrator({
+      source: createSyntheticSource({ trades: 100, seed: 2 }, 40),
+      sourceName: 'synthetic',
+      target,
+      rejectsFile: false,
+    }).run()
+    expect(rest.warnings).toContain(
+      `Run ${first.runId} was still marked running; recorded as failed: the process stopped without finishing (no lock held).`,
+    )
+    expect(rest.resumed).toBe(true)
+    expect(rest.runId).toBe(first.runId)
+    expect(rest.error).toBeUndefined()
+    expect(await db.selectFrom('ledgerport_runs').select(['status', 'error']).execute()).toEqual([
+      { status: 'succeeded', error: null },
+    ])
+  })
 })

@@ -193,6 +193,10 @@ export class DataMigrator {
         timeoutMs: props.lockTimeoutMs ?? 0,
         onWarning: (message) => warnings.push(message),
       })
+      // This scope's lock is held here, so a run of it still `running` has no live process: say so.
+      if (!props.dryRun)
+        for (const id of await this.#ledger.failAbandoned(db, props.sourceName, scope, ABANDONED))
+          warnings.push(`Run ${id} was still marked running; recorded as failed: ${ABANDONED}.`)
       if (props.resumeRunId) {
         const run = await this.#ledger.getRun(db, props.resumeRunId)
         if (!run)
@@ -313,6 +317,18 @@ export class DataMigrator {
             : {}),
       }
     } catch (error) {
+      const message = redactSecrets(faultMessage(error, props.target.connection.displayUrl), props.secrets)
+      // The run's end could not be recorded (e.g. the disk was full until the rollback freed it):
+      // try again, so the ledger does not say `running` for a run that stopped.
+      if (this.#lock && !props.dryRun)
+        await this.#ledger
+          .getRun(db, runId)
+          .then((run) =>
+            run?.status === 'running'
+              ? this.#ledger.finishRun(db, runId, 'failed', run.counts ?? {}, message)
+              : undefined,
+          )
+          .catch(() => {})
       return {
         runId,
         results,
@@ -320,12 +336,7 @@ export class DataMigrator {
         warnings,
         dryRun: Boolean(props.dryRun),
         resumed,
-        error: new Error(
-          redactSecrets(faultMessage(error, props.target.connection.displayUrl), props.secrets),
-          {
-            cause: error,
-          },
-        ),
+        error: new Error(message, { cause: error }),
         ...(rejects?.count || rejects?.duplicates ? { rejectsFile: rejects.path } : {}),
       }
     } finally {
@@ -575,6 +586,9 @@ function wholeRun(results: ReadonlyArray<StreamResult>, prior: ReadonlyMap<strin
 }
 
 /** An error's message, a full disk named as such. */
+/** Why a run left `running` by a process that is gone is recorded as failed. */
+const ABANDONED = 'the process stopped without finishing (no lock held)'
+
 function faultMessage(error: unknown, targetUrl: string): string {
   const described = describeTargetFault(error, targetUrl) as Error
   return described?.message ?? String(error)

@@ -99,6 +99,31 @@ export class RunLedger {
     await db.updateTable('ledgerport_runs').set({ status }).where('id', '=', id).execute()
   }
 
+  /**
+   * Records as `failed` the `running` runs of this source and scope, with `reason`; call it while
+   * holding the scope's run lock, when no live process can be running them (a run that could not
+   * write its end, e.g. on a full disk, or a killed one). They stay resumable. Returns their ids.
+   */
+  async failAbandoned(db: Kysely<any>, source: string, scope: string, reason: string): Promise<string[]> {
+    const rows = await db
+      .selectFrom('ledgerport_runs')
+      .select(['id', 'options'])
+      .where('source', '=', source)
+      .where('status', '=', 'running')
+      .execute()
+    const ids = rows
+      .filter((row) => ((parseJson(row.options) ?? {}) as { scope?: unknown }).scope === scope)
+      .map((row) => String(row.id))
+    if (ids.length)
+      await db
+        .updateTable('ledgerport_runs')
+        .set({ status: 'failed', error: reason, finished_at: new Date().toISOString() })
+        .where('id', 'in', ids)
+        .where('status', '=', 'running')
+        .execute()
+    return ids
+  }
+
   /** One run, or undefined. */
   async getRun(db: Kysely<any>, id: string): Promise<RunRecord | undefined> {
     const row = await db.selectFrom('ledgerport_runs').selectAll().where('id', '=', id).executeTakeFirst()

@@ -15,6 +15,8 @@ interface FleetOptions {
   readonly orders?: number
   /** Bots whose first order has another price. */
   readonly changed?: ReadonlyArray<string>
+  /** Also one fill per order (`BOT:fill:I`, linked to `BOT:order:I`) in the orders stream. */
+  readonly fills?: boolean
 }
 
 /**
@@ -44,6 +46,19 @@ function fleetSource(bots: ReadonlyArray<string>, options: FleetOptions = {}): S
                 price: i === 0 && options.changed?.includes(bot) ? '99' : String(100 + i),
               },
             }))
+      if (kind === 'orders' && options.fills)
+        for (let i = 0; i < (options.orders ?? 3); i++)
+          records.push({
+            entity: 'fills',
+            sourceKey: `${bot}:fill:${i}`,
+            values: {
+              order_id: { ref: 'orders', sourceKey: `${bot}:order:${i}` },
+              symbol: 'BTC/USDT',
+              side: 'buy',
+              price: String(100 + i),
+              quantity: '1',
+            },
+          })
       yield { records, checkpoint: 1 }
     },
     close: async () => {},
@@ -165,8 +180,45 @@ describe.each(['sqlite', 'postgres'] as const)('verifyData on %s', (engine) => {
     expect(a.invalid.filter((c) => c.count > 0)).toEqual([])
     const b = await verify(['b'])
     expect(b.ok).toBe(false)
-    expect(b.orphans.filter((c) => c.count > 0)).toEqual([{ check: 'orders.bot_id → bots', count: 3 }])
+    expect(b.orphans.filter((c) => c.count > 0)).toMatchObject([{ check: 'orders.bot_id → bots', count: 3 }])
     expect(b.invalid.filter((c) => c.count > 0)).toEqual([{ check: 'orders.price ≤ 0', count: 1 }])
+  })
+
+  it('names a reference column whose referenced row was deleted behind its back, with examples', async () => {
+    await migrate(['a', 'b'], { orders: 5, fills: true })
+    const db = target.connection.db
+    expect((await verify(['a'], { orders: 5, fills: true })).ok).toBe(true)
+    await db.deleteFrom('orders').where('source_key', 'in', ['a:order:1', 'a:order:3']).execute()
+    await db.deleteFrom('orders').where('source_key', '=', 'b:order:2').execute()
+    const a = await verify(['a'], { orders: 5, fills: true })
+    expect(a.ok).toBe(false)
+    expect(a.orphans.filter((c) => c.count > 0)).toEqual([
+      {
+        check: 'fills.order_id → orders',
+        count: 2,
+        examples: ['a:fill:1', 'a:fill:3'],
+        hint:
+          '2 row(s) point at orders rows that are not in the target (deleted outside ledgerport?): ' +
+          'write them again with `ledgerport run --full` from the source that has them, ' +
+          'or roll back the run that wrote the referencing rows',
+      },
+    ])
+    // The note on fills linked to no order stays a note; a clean bot has no false positive.
+    expect(a.notes).toEqual([{ check: 'fills linked to no order', count: 0 }])
+    const c = await verify(['b'], { orders: 5, fills: true })
+    expect(c.orphans.filter((check) => check.count > 0)).toMatchObject([
+      { check: 'fills.order_id → orders', count: 1, examples: ['b:fill:2'] },
+    ])
+  })
+
+  it('does not flag a fill linked to no order (a note, not a failure)', async () => {
+    await migrate(['a'], { orders: 2, fills: true })
+    const db = target.connection.db
+    await db.updateTable('fills').set({ order_id: null }).where('source_key', '=', 'a:fill:0').execute()
+    const a = await verify(['a'], { orders: 2, fills: true })
+    expect(a.orphans.filter((c) => c.count > 0)).toEqual([])
+    expect(a.notes).toEqual([{ check: 'fills linked to no order', count: 1 }])
+    expect(a.orphans.map((c) => c.check)).toEqual(expect.arrayContaining(['fills.order_id → orders']))
   })
 
   it('leaves out the users row the engine writes for --user-id (source cli), as before', async () => {

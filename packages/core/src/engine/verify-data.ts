@@ -51,7 +51,14 @@ export interface VerificationCheck {
   readonly check: string
   /** Rows failing it. */
   readonly count: number
+  /** For a failed reference check: up to {@link EXAMPLES_SHOWN} `source_key`s of referencing rows. */
+  readonly examples?: ReadonlyArray<string>
+  /** For a failed reference check: what to do about it. */
+  readonly hint?: string
 }
+
+/** How many `source_key`s of referencing rows a failed reference check names. */
+export const EXAMPLES_SHOWN = 3
 
 /** The result of {@link verifyData}; it never throws. */
 export interface DataVerificationResult {
@@ -267,7 +274,17 @@ async function orphanChecks(
             and not exists (select 1 from users r where r.id = t.user_id)
             group by t.source_stream`,
           )
-          checks.push({ check: `${entity}.user_id → users (--user-id)`, count })
+          const examples = count
+            ? await examplesInScope(
+                db,
+                scope,
+                sql<KeyRow>`select t.source_key as key, t.source_stream as stream from ${sql.table(entity)} t
+                where t.source = ${scope.source} and t.user_id = ${cliUser}
+                and not exists (select 1 from users r where r.id = t.user_id)
+                order by t.source_key`,
+              )
+            : undefined
+          checks.push(danglingCheck(`${entity}.user_id → users (--user-id)`, count, examples, 'users'))
           continue
         }
       }
@@ -279,10 +296,57 @@ async function orphanChecks(
         and not exists (select 1 from ${sql.table(column.ref)} r where r.id = t.${sql.ref(column.name)})
         group by t.source_stream`,
       )
-      checks.push({ check: `${entity}.${column.name} → ${column.ref}`, count })
+      const examples = count
+        ? await examplesInScope(
+            db,
+            scope,
+            sql<KeyRow>`select t.source_key as key, t.source_stream as stream from ${sql.table(entity)} t
+            where t.source = ${scope.source} and t.${sql.ref(column.name)} is not null
+            and not exists (select 1 from ${sql.table(column.ref)} r where r.id = t.${sql.ref(column.name)})
+            order by t.source_key`,
+          )
+        : undefined
+      checks.push(danglingCheck(`${entity}.${column.name} → ${column.ref}`, count, examples, column.ref))
     }
   }
   return checks
+}
+
+/** A row of a listing of referencing rows. */
+type KeyRow = { key: string; stream: string | null }
+
+/**
+ * The first {@link EXAMPLES_SHOWN} `source_key`s of `scope` listed by `query` (run only for a check
+ * that failed; it pages in chunks so a few rows of the verified streams are found among others).
+ */
+async function examplesInScope(db: Kysely<any>, scope: Scope, query: RawBuilder<KeyRow>): Promise<string[]> {
+  const keys: string[] = []
+  const { rows } = await sql<KeyRow>`${query} limit 10000`.execute(db)
+  for (const row of rows) {
+    if (row.stream === null || !scope.streams.has(row.stream)) continue
+    keys.push(row.key)
+    if (keys.length === EXAMPLES_SHOWN) break
+  }
+  return keys
+}
+
+/** A reference check's result; a failed one carries examples and what to do. */
+function danglingCheck(
+  check: string,
+  count: number,
+  examples: ReadonlyArray<string> | undefined,
+  ref: string,
+): VerificationCheck {
+  if (!count) return { check, count }
+  return {
+    check,
+    count,
+    examples: examples ?? [],
+    hint:
+      `${count} row(s) point at ${ref} rows that are not in the target (deleted outside ledgerport?): ` +
+      `write them again with \`ledgerport run --full\` from the source that has them, ` +
+      `or roll back the run that wrote the referencing rows`,
+  }
 }
 
 /** Whether the target has rows of `entity` written by the verified streams. */

@@ -1,4 +1,4 @@
-import { RunLedger } from '@ledgerport/core'
+import { acquireRunLock, type DatabaseConnection, RunLedger } from '@ledgerport/core'
 import { Command, Option } from 'commander'
 import { DEFAULT_TARGET_URL } from '../../options/data-options.js'
 import { withTimeoutOptions } from '../../options/timeout-options.js'
@@ -24,6 +24,7 @@ export function runsCommand(context: CommandContext): Command {
         if (!/^\d+$/.test(options.limit) || !Number.isSafeInteger(limit) || limit < 1)
           throw new UsageError(`--limit ${options.limit} is not a positive whole number of runs.`)
         await usingTarget(options, async (target) => {
+          await failAbandoned(target.connection)
           const runs = await new RunLedger(target.connection.kind).listRuns(target.connection.db, {
             ...(options.source ? { source: options.source } : {}),
             limit,
@@ -54,4 +55,37 @@ export function runsCommand(context: CommandContext): Command {
         })
       },
     )
+}
+
+/** Why a run left `running` by a process that is gone is recorded as failed (as `run` and `sync` say it). */
+const ABANDONED = 'the process stopped without finishing (no lock held)'
+
+/**
+ * Records as `failed` each `running` run whose scope's lock nobody holds (its process was killed, or
+ * could not write its end on a full disk), so the list does not say `running` for a run that stopped.
+ * A scope whose lock is held (a live run) is left as it is; it stays resumable either way.
+ */
+async function failAbandoned(connection: DatabaseConnection): Promise<void> {
+  const ledger = new RunLedger(connection.kind)
+  const running = (await ledger.listRuns(connection.db)).filter((run) => run.status === 'running')
+  const scopes = new Map<string, { source: string; scope: string }>()
+  for (const run of running) {
+    const scope = typeof run.options.scope === 'string' ? run.options.scope : 'default'
+    scopes.set(`${run.source}\n${scope}`, { source: run.source, scope })
+  }
+  for (const { source, scope } of scopes.values()) {
+    const lock = await acquireRunLock(connection, {
+      kind: 'run',
+      source,
+      scope,
+      timeoutMs: 0,
+      onWarning: () => {},
+    }).catch(() => undefined)
+    if (!lock) continue
+    try {
+      await ledger.failAbandoned(connection.db, source, scope, ABANDONED)
+    } finally {
+      await lock.release()
+    }
+  }
 }

@@ -89,6 +89,11 @@ export function verifyCommand(context: CommandContext, plugin: SourcePlugin<any>
             )
           : 'No orphans, no invalid values.',
       )
+      for (const check of failing)
+        if (check.hint)
+          terminal.out(
+            `${check.check}: ${check.hint}${check.examples?.length ? ` (e.g. source_key ${check.examples.join(', ')})` : ''}.`,
+          )
       if (sourceChecks) {
         terminal.out()
         terminal.out(
