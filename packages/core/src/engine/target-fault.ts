@@ -28,9 +28,24 @@ export class TargetDiskFullError extends Error {
 export function describeTargetFault(error: unknown, targetUrl: string): unknown {
   if (error instanceof TargetDiskFullError) return error
   const code = diskFullCode(error)
-  if (!code) return error
+  if (!code) return connectionLost(error, targetUrl)
   return new TargetDiskFullError(
     `The disk of the target ${targetUrl} is full (${code}): the batch being written was rolled back and everything committed before it is kept. Free disk space and run the same command again to resume.`,
+    { cause: error },
+  )
+}
+
+/**
+ * A socket reset under a COPY stream (`read ECONNRESET`, `write EPIPE`: the backend was terminated or
+ * the network cut before the server could say so) as the same one-line message a lost connection gets.
+ */
+function connectionLost(error: unknown, targetUrl: string): unknown {
+  if (!(error instanceof Error)) return error
+  const code = (error as { code?: unknown }).code
+  if (code !== 'ECONNRESET' && code !== 'EPIPE' && !/\b(read ECONNRESET|write EPIPE)\b/.test(error.message))
+    return error
+  return new Error(
+    `The connection to the target ${targetUrl} was closed (a terminated backend, a server restart or a network cut): ${error.message}. Run the command again once the server is back.`,
     { cause: error },
   )
 }
